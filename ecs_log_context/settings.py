@@ -1,0 +1,286 @@
+"""Settings: keyword argument beats environment variable beats default.
+
+Every setting is read once, at construction. An empty or whitespace-only variable counts as
+unset. A value that cannot be used raises `ConfigurationError` (a `ValueError`) naming the
+variable, the value and what is accepted.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from .errors import ConfigurationError
+
+__all__ = [
+    "ContextSettings",
+    "FieldSettings",
+    "parse_bool",
+    "parse_seconds",
+]
+
+SOURCES = ("auto", "v4", "v3", "v2", "file")
+STYLES = ("flat", "otel", "nested")
+DEFAULT_V2_ENDPOINT = "http://169.254.170.2"
+MAX_VALUE_LENGTH = 4096
+
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off"})
+_KEY_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]{0,127}$")
+
+
+def _env(environ: Mapping[str, str], name: str) -> str | None:
+    value = environ.get(name)
+    if value is None or not value.strip():
+        return None
+    if len(value) > MAX_VALUE_LENGTH:
+        raise ConfigurationError(name, value, f"a value of at most {MAX_VALUE_LENGTH} characters")
+    return value.strip()
+
+
+def _pick(environ: Mapping[str, str], name: str, given: object) -> tuple[object | None, str]:
+    """Return (the raw value, the name to report) from the argument, else the environment."""
+    if given is not None:
+        return given, name.removeprefix("ECS_LOG_CONTEXT_").lower()
+    return _env(environ, name), name
+
+
+def parse_bool(name: str, value: object) -> bool:
+    """Read a boolean: a `bool`, or one of true/false, 1/0, yes/no, on/off (any case)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        lowered = value.strip().lower()
+        if lowered in _TRUE:
+            return True
+        if lowered in _FALSE:
+            return False
+    raise ConfigurationError(name, value, "true or false (also 1/0, yes/no, on/off)")
+
+
+def parse_seconds(name: str, value: object, *, minimum: float, maximum: float) -> float:
+    """Read a finite number of seconds within [minimum, maximum]."""
+    accepted = f"a number of seconds from {minimum:g} to {maximum:g}"
+    if isinstance(value, bool):
+        raise ConfigurationError(name, value, accepted)
+    try:
+        seconds = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ConfigurationError(name, value, accepted) from None
+    if not math.isfinite(seconds) or not minimum <= seconds <= maximum:
+        raise ConfigurationError(name, value, accepted)
+    return seconds
+
+
+def _parse_choice(name: str, value: object, choices: tuple[str, ...]) -> str:
+    if isinstance(value, str) and value.strip().lower() in choices:
+        return value.strip().lower()
+    raise ConfigurationError(name, value, "one of " + ", ".join(choices))
+
+
+def _split_list(name: str, value: object) -> list[str]:
+    if isinstance(value, str):
+        items = value.split(",")
+    elif isinstance(value, (list, tuple, set, frozenset)):
+        items = list(value)
+    else:
+        raise ConfigurationError(name, value, "a comma-separated string or a list of strings")
+    out: list[str] = []
+    for item in items:
+        if not isinstance(item, str):
+            raise ConfigurationError(name, value, "a comma-separated string or a list of strings")
+        if item.strip():
+            out.append(item.strip())
+    return out
+
+
+def _check_url(name: str, value: object) -> str:
+    accepted = (
+        "an http:// or https:// URL with a host and no user:password, query or credentials path"
+    )
+    if not isinstance(value, str):
+        raise ConfigurationError(name, value, accepted)
+    try:
+        parts = urlsplit(value.strip())
+        parts.port  # noqa: B018 -- raises ValueError on a malformed port
+    except ValueError:
+        raise ConfigurationError(name, value, accepted) from None
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or parts.username is not None
+        or parts.password is not None
+        or parts.query
+        or parts.fragment
+        or "credentials" in parts.path.lower()
+        or any(ord(ch) < 33 or ord(ch) == 127 for ch in value.strip())
+    ):
+        raise ConfigurationError(name, value, accepted)
+    return value.strip().rstrip("/")
+
+
+@dataclass(frozen=True)
+class ContextSettings:
+    """What decides where metadata comes from and when: one shared `EcsContext` per value.
+
+    Attributes:
+        enabled: ``ECS_LOG_CONTEXT_ENABLED``.
+        source: ``ECS_LOG_CONTEXT_SOURCE``: auto, v4, v3, v2 or file.
+        v2_endpoint: ``ECS_LOG_CONTEXT_V2_ENDPOINT``, or None when not set (then the v2 gate
+            is ``AWS_EXECUTION_ENV`` alone).
+        container_name: ``ECS_LOG_CONTEXT_CONTAINER_NAME``.
+        timeout: ``ECS_LOG_CONTEXT_TIMEOUT`` seconds.
+        ttl: ``ECS_LOG_CONTEXT_TTL`` seconds; 0 never refreshes.
+    """
+
+    enabled: bool = True
+    source: str = "auto"
+    v2_endpoint: str | None = None
+    container_name: str | None = None
+    timeout: float = 1.0
+    ttl: float = 3600.0
+
+    @classmethod
+    def resolve(
+        cls,
+        *,
+        enabled: bool | str | None = None,
+        source: str | None = None,
+        v2_endpoint: str | None = None,
+        container_name: str | None = None,
+        timeout: float | str | None = None,
+        ttl: float | str | None = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> ContextSettings:
+        """Build settings from arguments, then the environment, then the defaults."""
+        env = os.environ if environ is None else environ
+        value, name = _pick(env, "ECS_LOG_CONTEXT_ENABLED", enabled)
+        enabled_ = True if value is None else parse_bool(name, value)
+        value, name = _pick(env, "ECS_LOG_CONTEXT_SOURCE", source)
+        source_ = "auto" if value is None else _parse_choice(name, value, SOURCES)
+        value, name = _pick(env, "ECS_LOG_CONTEXT_V2_ENDPOINT", v2_endpoint)
+        endpoint = None if value is None else _check_url(name, value)
+        value, name = _pick(env, "ECS_LOG_CONTEXT_CONTAINER_NAME", container_name)
+        if value is not None and not isinstance(value, str):
+            raise ConfigurationError(name, value, "a container name from the task definition")
+        container = None if value is None else value.strip() or None
+        value, name = _pick(env, "ECS_LOG_CONTEXT_TIMEOUT", timeout)
+        timeout_ = 1.0 if value is None else parse_seconds(name, value, minimum=0.001, maximum=60)
+        value, name = _pick(env, "ECS_LOG_CONTEXT_TTL", ttl)
+        ttl_ = 3600.0 if value is None else parse_seconds(name, value, minimum=0, maximum=7 * 86400)
+        if 0 < ttl_ < 1:
+            raise ConfigurationError(name, value, "0 (never refresh) or from 1 to 604800 seconds")
+        return cls(enabled_, source_, endpoint, container, timeout_, ttl_)
+
+
+ALL_FIELDS = (
+    "cluster",
+    "task_arn",
+    "family",
+    "revision",
+    "availability_zone",
+    "container_name",
+    "task_id",
+    "container_id",
+    "region",
+    "account_id",
+    "launch_type",
+    "container_arn",
+    "image",
+    "task_definition",
+    "service_name",
+    "log_group",
+    "log_stream",
+)
+DEFAULT_FIELDS = ALL_FIELDS[:6]
+_FIELDS_ACCEPTED = "field names from " + ", ".join(ALL_FIELDS) + ", or the groups default and all"
+
+
+def _parse_fields(name: str, value: object) -> tuple[str, ...]:
+    chosen: list[str] = []
+    for item in _split_list(name, value):
+        wanted = item.lower()
+        group = {"default": DEFAULT_FIELDS, "all": ALL_FIELDS}.get(wanted)
+        if group is None and wanted not in ALL_FIELDS:
+            raise ConfigurationError(name, value, _FIELDS_ACCEPTED)
+        for field in group or (wanted,):
+            if field not in chosen:
+                chosen.append(field)
+    if not chosen:
+        raise ConfigurationError(name, value, _FIELDS_ACCEPTED)
+    return tuple(chosen)
+
+
+def _parse_keys(name: str, value: object) -> tuple[tuple[str, str], ...]:
+    accepted = "renames field=key separated by commas, field one of " + ", ".join(ALL_FIELDS)
+    if isinstance(value, Mapping):
+        pairs = [(str(k), v) for k, v in value.items()]
+    else:
+        pairs = []
+        for item in _split_list(name, value):
+            field, sep, key = item.partition("=")
+            if not sep:
+                raise ConfigurationError(name, value, accepted)
+            pairs.append((field, key))
+    renames: dict[str, str] = {}
+    for given, key in pairs:
+        field = given.strip().lower()
+        if field not in ALL_FIELDS or not isinstance(key, str) or not _KEY_RE.match(key.strip()):
+            raise ConfigurationError(name, value, accepted + "; keys of letters, digits, _ . -")
+        renames[field] = key.strip()
+    return tuple(renames.items())
+
+
+def _parse_tags(name: str, value: object) -> tuple[str, ...]:
+    tags = _split_list(name, value)
+    if any(len(tag) > 128 for tag in tags):
+        raise ConfigurationError(name, value, "tag keys of at most 128 characters, or *")
+    return ("*",) if "*" in tags else tuple(dict.fromkeys(tags))
+
+
+@dataclass(frozen=True)
+class FieldSettings:
+    """What one processor, filter or formatter adds, and how.
+
+    Attributes:
+        fields: field names, in order (``ECS_LOG_CONTEXT_FIELDS``).
+        style: flat, otel or nested (``ECS_LOG_CONTEXT_STYLE``).
+        keys: renames, field -> key (``ECS_LOG_CONTEXT_KEYS``).
+        tags: task tag keys to add, or ``("*",)`` for all (``ECS_LOG_CONTEXT_TAGS``).
+        overwrite: the fields replace keys the record already has (``ECS_LOG_CONTEXT_OVERWRITE``).
+    """
+
+    fields: tuple[str, ...] = DEFAULT_FIELDS
+    style: str = "flat"
+    keys: tuple[tuple[str, str], ...] = ()
+    tags: tuple[str, ...] = ()
+    overwrite: bool = False
+
+    @classmethod
+    def resolve(
+        cls,
+        *,
+        fields: str | list[str] | tuple[str, ...] | None = None,
+        style: str | None = None,
+        keys: str | Mapping[str, str] | None = None,
+        tags: str | list[str] | tuple[str, ...] | None = None,
+        overwrite: bool | str | None = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> FieldSettings:
+        """Build settings from arguments, then the environment, then the defaults."""
+        env = os.environ if environ is None else environ
+        value, name = _pick(env, "ECS_LOG_CONTEXT_FIELDS", fields)
+        fields_ = DEFAULT_FIELDS if value is None else _parse_fields(name, value)
+        value, name = _pick(env, "ECS_LOG_CONTEXT_STYLE", style)
+        style_ = "flat" if value is None else _parse_choice(name, value, STYLES)
+        value, name = _pick(env, "ECS_LOG_CONTEXT_KEYS", keys)
+        keys_ = () if value is None else _parse_keys(name, value)
+        value, name = _pick(env, "ECS_LOG_CONTEXT_TAGS", tags)
+        tags_ = () if value is None else _parse_tags(name, value)
+        value, name = _pick(env, "ECS_LOG_CONTEXT_OVERWRITE", overwrite)
+        overwrite_ = False if value is None else parse_bool(name, value)
+        return cls(fields_, style_, keys_, tags_, overwrite_)
