@@ -1,0 +1,54 @@
+"""Shared fixtures: a clean environment, fresh contexts, restored logging, loopback servers."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator
+
+import pytest
+
+from ecs_log_context.context import EcsContext
+
+from .scripted_server import ScriptedServer, serve
+
+_OURS = ("ECS_LOG_CONTEXT_", "ECS_CONTAINER_METADATA")
+_ALSO = ("AWS_EXECUTION_ENV", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test starts off ECS: no metadata variables, no proxies."""
+    for name in list(os.environ):
+        if name.startswith(_OURS) or name.upper() in _ALSO:
+            monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(autouse=True)
+def fresh_contexts() -> Iterator[None]:
+    """Contexts made by a test are stopped and forgotten after it."""
+    yield
+    for context in list(EcsContext._all):
+        context.close()
+    EcsContext._shared.clear()
+
+
+@pytest.fixture(autouse=True)
+def restore_logging() -> Iterator[None]:
+    """Handlers, filters and levels of the root logger and ours come back as they were."""
+    saved = []
+    for name in (None, "ecs_log_context", "httpx", "httpcore"):
+        log = logging.getLogger(name)
+        saved.append((log, list(log.handlers), list(log.filters), log.level, log.propagate))
+    yield
+    for log, handlers, filters, level, propagate in saved:
+        log.handlers[:] = handlers
+        log.filters[:] = filters
+        log.setLevel(level)
+        log.propagate = propagate
+
+
+@pytest.fixture
+def scripted() -> Iterator[ScriptedServer]:
+    """A loopback server whose answers the test scripts."""
+    yield from serve()

@@ -1,0 +1,544 @@
+"""ContextSettings and FieldSettings: argument beats environment beats default, bad values raise."""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import pytest
+
+from ecs_log_context.errors import ConfigurationError
+from ecs_log_context.settings import ContextSettings, FieldSettings
+
+ALL = (
+    "cluster",
+    "task_arn",
+    "family",
+    "revision",
+    "availability_zone",
+    "container_name",
+    "task_id",
+    "container_id",
+    "region",
+    "account_id",
+    "launch_type",
+    "container_arn",
+    "image",
+    "task_definition",
+    "service_name",
+    "log_group",
+    "log_stream",
+)
+DEFAULT = ("cluster", "task_arn", "family", "revision", "availability_zone", "container_name")
+
+
+class Row(NamedTuple):
+    """One setting: its class, argument, variable and default, and a value of each kind."""
+
+    cls: Any
+    argument: str
+    variable: str
+    default: object
+    env_value: str
+    env_result: object
+    arg: object
+    arg_result: object
+
+
+VARIABLES = [Row(*row) for row in [
+    (ContextSettings, "enabled", "ECS_LOG_CONTEXT_ENABLED", True, "false", False, True, True),
+    (ContextSettings, "source", "ECS_LOG_CONTEXT_SOURCE", "auto", "v4", "v4", "file", "file"),
+    (
+        ContextSettings,
+        "v2_endpoint",
+        "ECS_LOG_CONTEXT_V2_ENDPOINT",
+        None,
+        "http://127.0.0.1:8080",
+        "http://127.0.0.1:8080",
+        "https://mock.example:8443/base",
+        "https://mock.example:8443/base",
+    ),
+    (
+        ContextSettings,
+        "container_name",
+        "ECS_LOG_CONTEXT_CONTAINER_NAME",
+        None,
+        "web",
+        "web",
+        "worker",
+        "worker",
+    ),
+    (ContextSettings, "timeout", "ECS_LOG_CONTEXT_TIMEOUT", 1.0, "2.5", 2.5, 0.25, 0.25),
+    (ContextSettings, "ttl", "ECS_LOG_CONTEXT_TTL", 3600.0, "0", 0.0, 60, 60.0),
+    (
+        FieldSettings,
+        "fields",
+        "ECS_LOG_CONTEXT_FIELDS",
+        DEFAULT,
+        "task_id,cluster",
+        ("task_id", "cluster"),
+        ["image"],
+        ("image",),
+    ),
+    (FieldSettings, "style", "ECS_LOG_CONTEXT_STYLE", "flat", "otel", "otel", "nested", "nested"),
+    (
+        FieldSettings,
+        "keys",
+        "ECS_LOG_CONTEXT_KEYS",
+        (),
+        "cluster=cluster_name,task_arn=task",
+        (("cluster", "cluster_name"), ("task_arn", "task")),
+        {"family": "svc.family"},
+        (("family", "svc.family"),),
+    ),
+    (
+        FieldSettings,
+        "tags",
+        "ECS_LOG_CONTEXT_TAGS",
+        (),
+        "team,env",
+        ("team", "env"),
+        ["owner"],
+        ("owner",),
+    ),
+    (FieldSettings, "overwrite", "ECS_LOG_CONTEXT_OVERWRITE", False, "true", True, False, False),
+]]  # fmt: skip
+IDS = [row.variable for row in VARIABLES]
+
+
+def test_context_defaults() -> None:
+    """With nothing set, ContextSettings has the defaults of PRODUCT.md."""
+    expected = ContextSettings(
+        enabled=True, source="auto", v2_endpoint=None, container_name=None, timeout=1.0, ttl=3600.0
+    )
+    assert expected == ContextSettings.resolve(environ={})
+
+
+def test_field_defaults() -> None:
+    """With nothing set, FieldSettings has the default group, flat style, no renames, no tags."""
+    expected = FieldSettings(fields=DEFAULT, style="flat", keys=(), tags=(), overwrite=False)
+    assert expected == FieldSettings.resolve(environ={})
+
+
+@pytest.mark.parametrize("row", VARIABLES, ids=IDS)
+def test_default(row: Row) -> None:
+    """Each variable has its default when neither argument nor environment gives a value."""
+    assert row.default == getattr(row.cls.resolve(environ={}), row.argument)
+
+
+@pytest.mark.parametrize("row", VARIABLES, ids=IDS)
+def test_environment_beats_default(row: Row) -> None:
+    """Each variable, when set, replaces its default."""
+    settings = row.cls.resolve(environ={row.variable: row.env_value})
+    assert row.env_result == getattr(settings, row.argument)
+
+
+@pytest.mark.parametrize("row", VARIABLES, ids=IDS)
+def test_argument_beats_environment(row: Row) -> None:
+    """An explicit argument wins over the variable."""
+    settings = row.cls.resolve(**{row.argument: row.arg}, environ={row.variable: row.env_value})
+    assert row.arg_result == getattr(settings, row.argument)
+
+
+@pytest.mark.parametrize("row", VARIABLES, ids=IDS)
+def test_argument_beats_default(row: Row) -> None:
+    """An explicit argument replaces the default when the variable is not set."""
+    settings = row.cls.resolve(**{row.argument: row.arg}, environ={})
+    assert row.arg_result == getattr(settings, row.argument)
+
+
+@pytest.mark.parametrize("row", VARIABLES, ids=IDS)
+def test_argument_beats_invalid_environment(row: Row) -> None:
+    """An explicit argument wins even over a variable whose value could not be used."""
+    settings = row.cls.resolve(**{row.argument: row.arg}, environ={row.variable: "?not-valid?"})
+    assert row.arg_result == getattr(settings, row.argument)
+
+
+@pytest.mark.parametrize("blank", ["", " ", "   ", "\t", "\n", " \t\r\n "])
+@pytest.mark.parametrize("row", VARIABLES, ids=IDS)
+def test_blank_variable_means_default(blank: str, row: Row) -> None:
+    """An empty or whitespace-only variable counts as unset."""
+    assert row.default == getattr(row.cls.resolve(environ={row.variable: blank}), row.argument)
+
+
+@pytest.mark.parametrize("row", VARIABLES, ids=IDS)
+def test_os_environ_is_read_when_no_environ_given(
+    monkeypatch: pytest.MonkeyPatch, row: Row
+) -> None:
+    """Without an `environ` argument, the process environment is read."""
+    monkeypatch.setenv(row.variable, row.env_value)
+    assert row.env_result == getattr(row.cls.resolve(), row.argument)
+
+
+@pytest.mark.parametrize("row", VARIABLES, ids=IDS)
+def test_surrounding_whitespace_is_ignored(row: Row) -> None:
+    """A variable's value is read without its surrounding whitespace."""
+    settings = row.cls.resolve(environ={row.variable: f"  {row.env_value}\n"})
+    assert row.env_result == getattr(settings, row.argument)
+
+
+def test_configuration_error_is_a_value_error() -> None:
+    """ConfigurationError is a ValueError subclass, as PRODUCT.md promises."""
+    assert issubclass(ConfigurationError, ValueError)
+
+
+# (settings class, variable, value, a fragment of what is accepted)
+INVALID: list[tuple[Any, str, str, str]] = [
+    (ContextSettings, "ECS_LOG_CONTEXT_ENABLED", "maybe", "true or false"),
+    (ContextSettings, "ECS_LOG_CONTEXT_ENABLED", "2", "true or false"),
+    (ContextSettings, "ECS_LOG_CONTEXT_ENABLED", "tru", "true or false"),
+    (ContextSettings, "ECS_LOG_CONTEXT_SOURCE", "v5", "auto, v4, v3, v2, file"),
+    (ContextSettings, "ECS_LOG_CONTEXT_SOURCE", "v1", "auto, v4, v3, v2, file"),
+    (ContextSettings, "ECS_LOG_CONTEXT_SOURCE", "imds", "auto, v4, v3, v2, file"),
+    (ContextSettings, "ECS_LOG_CONTEXT_TIMEOUT", "-1", "seconds"),
+    (ContextSettings, "ECS_LOG_CONTEXT_TIMEOUT", "0", "seconds"),
+    (ContextSettings, "ECS_LOG_CONTEXT_TIMEOUT", "nan", "seconds"),
+    (ContextSettings, "ECS_LOG_CONTEXT_TIMEOUT", "NaN", "seconds"),
+    (ContextSettings, "ECS_LOG_CONTEXT_TIMEOUT", "inf", "seconds"),
+    (ContextSettings, "ECS_LOG_CONTEXT_TIMEOUT", "-inf", "seconds"),
+    (ContextSettings, "ECS_LOG_CONTEXT_TIMEOUT", "1e400", "seconds"),
+    (ContextSettings, "ECS_LOG_CONTEXT_TIMEOUT", "1e9", "seconds"),
+    (ContextSettings, "ECS_LOG_CONTEXT_TIMEOUT", "3600", "seconds"),
+    (ContextSettings, "ECS_LOG_CONTEXT_TIMEOUT", "one", "seconds"),
+    (ContextSettings, "ECS_LOG_CONTEXT_TIMEOUT", "1s", "seconds"),
+    (ContextSettings, "ECS_LOG_CONTEXT_TTL", "-1", "seconds"),
+    (ContextSettings, "ECS_LOG_CONTEXT_TTL", "0.5", "0 (never refresh)"),
+    (ContextSettings, "ECS_LOG_CONTEXT_TTL", "0.001", "0 (never refresh)"),
+    (ContextSettings, "ECS_LOG_CONTEXT_TTL", "0.999", "0 (never refresh)"),
+    (ContextSettings, "ECS_LOG_CONTEXT_TTL", "nan", "seconds"),
+    (ContextSettings, "ECS_LOG_CONTEXT_TTL", "inf", "seconds"),
+    (ContextSettings, "ECS_LOG_CONTEXT_TTL", "1e12", "seconds"),
+    (ContextSettings, "ECS_LOG_CONTEXT_TTL", "hourly", "seconds"),
+    (ContextSettings, "ECS_LOG_CONTEXT_V2_ENDPOINT", "file:///etc/passwd", "http://"),
+    (ContextSettings, "ECS_LOG_CONTEXT_V2_ENDPOINT", "ftp://169.254.170.2", "http://"),
+    (ContextSettings, "ECS_LOG_CONTEXT_V2_ENDPOINT", "169.254.170.2", "http://"),
+    (ContextSettings, "ECS_LOG_CONTEXT_V2_ENDPOINT", "http://", "http://"),
+    (ContextSettings, "ECS_LOG_CONTEXT_V2_ENDPOINT", "http://user:pw@169.254.170.2", "http://"),
+    (ContextSettings, "ECS_LOG_CONTEXT_V2_ENDPOINT", "http://user@169.254.170.2", "http://"),
+    (ContextSettings, "ECS_LOG_CONTEXT_V2_ENDPOINT", "http://169.254.170.2/?x=1", "http://"),
+    (ContextSettings, "ECS_LOG_CONTEXT_V2_ENDPOINT", "http://169.254.170.2/#frag", "http://"),
+    (
+        ContextSettings,
+        "ECS_LOG_CONTEXT_V2_ENDPOINT",
+        "http://169.254.170.2/v2/credentials",
+        "credentials",
+    ),
+    (
+        ContextSettings,
+        "ECS_LOG_CONTEXT_V2_ENDPOINT",
+        "http://169.254.170.2/v2/Credentials/abc",
+        "credentials",
+    ),
+    (ContextSettings, "ECS_LOG_CONTEXT_V2_ENDPOINT", "http://169.254.170.2:99999", "http://"),
+    (ContextSettings, "ECS_LOG_CONTEXT_V2_ENDPOINT", "http://169.254.170.2:port", "http://"),
+    (ContextSettings, "ECS_LOG_CONTEXT_V2_ENDPOINT", "http://169.254.170.2/a b", "http://"),
+    (ContextSettings, "ECS_LOG_CONTEXT_V2_ENDPOINT", "http://169.254.170.2/a\nb", "http://"),
+    (FieldSettings, "ECS_LOG_CONTEXT_FIELDS", "cluster,hostname", "task_arn"),
+    (FieldSettings, "ECS_LOG_CONTEXT_FIELDS", "everything", "default and all"),
+    (FieldSettings, "ECS_LOG_CONTEXT_FIELDS", "ecs_cluster", "default and all"),
+    (FieldSettings, "ECS_LOG_CONTEXT_FIELDS", ",", "default and all"),
+    (FieldSettings, "ECS_LOG_CONTEXT_STYLE", "json", "flat, otel, nested"),
+    (FieldSettings, "ECS_LOG_CONTEXT_STYLE", "ecs", "flat, otel, nested"),
+    (FieldSettings, "ECS_LOG_CONTEXT_KEYS", "cluster", "field=key"),
+    (FieldSettings, "ECS_LOG_CONTEXT_KEYS", "cluster:cluster_name", "field=key"),
+    (FieldSettings, "ECS_LOG_CONTEXT_KEYS", "hostname=host", "field=key"),
+    (FieldSettings, "ECS_LOG_CONTEXT_KEYS", "cluster=my cluster", "field=key"),
+    (FieldSettings, "ECS_LOG_CONTEXT_KEYS", "cluster=", "field=key"),
+    (FieldSettings, "ECS_LOG_CONTEXT_KEYS", "cluster=a,task_arn", "field=key"),
+    (FieldSettings, "ECS_LOG_CONTEXT_KEYS", "cluster=a\tb", "field=key"),
+    (FieldSettings, "ECS_LOG_CONTEXT_TAGS", "x" * 129, "128 characters"),
+    (FieldSettings, "ECS_LOG_CONTEXT_OVERWRITE", "sometimes", "true or false"),
+    (FieldSettings, "ECS_LOG_CONTEXT_OVERWRITE", "y", "true or false"),
+]
+
+
+def shown(value: object) -> str:
+    """How a value appears in an error: as its repr, with any URL password masked."""
+    if isinstance(value, str) and "@" in value:
+        scheme, _, rest = value.partition("://")
+        return repr(f"{scheme}://***@{rest.partition('@')[2]}")
+    return repr(value)
+
+
+def test_url_passwords_are_not_repeated() -> None:
+    """An endpoint URL with user:password fails without the password in the message."""
+    with pytest.raises(ConfigurationError) as caught:
+        ContextSettings.resolve(environ={"ECS_LOG_CONTEXT_V2_ENDPOINT": "http://u:s3cret@h"})
+    assert "s3cret" not in str(caught.value)
+    assert "'http://***@h'" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("cls", "variable", "value", "accepted"),
+    INVALID,
+    ids=[f"{row[1]}={row[2][:40]!r}" for row in INVALID],
+)
+def test_invalid_variable(cls: Any, variable: str, value: str, accepted: str) -> None:
+    """A value that cannot be used raises, naming the variable, the value and what is accepted."""
+    with pytest.raises(ConfigurationError) as caught:
+        cls.resolve(environ={variable: value})
+    message = str(caught.value)
+    assert variable in message
+    assert shown(value)[:40] in message
+    assert accepted in message
+
+
+@pytest.mark.parametrize(
+    ("cls", "variable"),
+    [(row.cls, row.variable) for row in VARIABLES],
+    ids=IDS,
+)
+def test_ten_thousand_characters(cls: Any, variable: str) -> None:
+    """A 10,000-character value of any variable raises, naming it and the value's start."""
+    value = "x" * 10_000
+    with pytest.raises(ConfigurationError) as caught:
+        cls.resolve(environ={variable: value})
+    message = str(caught.value)
+    assert variable in message
+    assert "'" + "x" * 40 in message
+    assert "characters" in message
+    assert len(message) < 1000
+
+
+# (settings class, argument, value, a fragment of what is accepted)
+INVALID_ARGUMENTS: list[tuple[Any, str, object, str]] = [
+    (ContextSettings, "enabled", "maybe", "true or false"),
+    (ContextSettings, "enabled", 1, "true or false"),
+    (ContextSettings, "source", "v5", "auto, v4, v3, v2, file"),
+    (ContextSettings, "source", 4, "auto, v4, v3, v2, file"),
+    (ContextSettings, "v2_endpoint", "ftp://169.254.170.2", "http://"),
+    (ContextSettings, "v2_endpoint", "http://u:p@169.254.170.2", "http://"),
+    (ContextSettings, "container_name", 42, "container name"),
+    (ContextSettings, "timeout", -1.0, "seconds"),
+    (ContextSettings, "timeout", float("nan"), "seconds"),
+    (ContextSettings, "timeout", float("inf"), "seconds"),
+    (ContextSettings, "timeout", 10**9, "seconds"),
+    (ContextSettings, "timeout", True, "seconds"),
+    (ContextSettings, "timeout", "soon", "seconds"),
+    (ContextSettings, "ttl", 0.5, "0 (never refresh)"),
+    (ContextSettings, "ttl", -5, "seconds"),
+    (FieldSettings, "fields", "cluster,nope", "default and all"),
+    (FieldSettings, "fields", ["cluster", 3], "comma-separated"),
+    (FieldSettings, "fields", 3, "comma-separated"),
+    (FieldSettings, "fields", [], "default and all"),
+    (FieldSettings, "style", "pretty", "flat, otel, nested"),
+    (FieldSettings, "keys", "cluster", "field=key"),
+    (FieldSettings, "keys", {"nope": "x"}, "field=key"),
+    (FieldSettings, "keys", {"cluster": "a b"}, "field=key"),
+    (FieldSettings, "keys", {"cluster": 3}, "field=key"),
+    (FieldSettings, "tags", 3, "comma-separated"),
+    (FieldSettings, "overwrite", "sometimes", "true or false"),
+]
+
+
+@pytest.mark.parametrize(
+    ("cls", "argument", "value", "accepted"),
+    INVALID_ARGUMENTS,
+    ids=[f"{row[1]}={row[2]!r}" for row in INVALID_ARGUMENTS],
+)
+def test_invalid_argument(cls: Any, argument: str, value: object, accepted: str) -> None:
+    """A bad keyword argument raises, naming the argument, the value and what is accepted."""
+    with pytest.raises(ConfigurationError) as caught:
+        cls.resolve(**{argument: value}, environ={})
+    message = str(caught.value)
+    assert message.startswith(argument + "=")
+    assert shown(value)[:40] in message
+    assert accepted in message
+
+
+@pytest.mark.parametrize(
+    ("argument", "value"),
+    [("container_name", "x" * 10_000), ("v2_endpoint", "http://" + "a" * 10_000)],
+    ids=["container_name", "v2_endpoint"],
+)
+def test_ten_thousand_character_argument(argument: str, value: str) -> None:
+    """A 10,000-character argument raises like the same value in the variable."""
+    with pytest.raises(ConfigurationError):
+        ContextSettings.resolve(**{argument: value}, environ={})
+
+
+def test_configuration_error_attributes() -> None:
+    """The error keeps the name, the value and what is accepted as attributes."""
+    with pytest.raises(ConfigurationError) as caught:
+        ContextSettings.resolve(environ={"ECS_LOG_CONTEXT_TIMEOUT": "-3"})
+    expected = ("ECS_LOG_CONTEXT_TIMEOUT", "-3", "a number of seconds from 0.001 to 60")
+    assert expected == (caught.value.name, caught.value.value, caught.value.accepted)
+
+
+def test_error_names_the_first_bad_variable_only() -> None:
+    """With several bad variables, the error is about one of them, by name."""
+    environ = {"ECS_LOG_CONTEXT_ENABLED": "maybe", "ECS_LOG_CONTEXT_TTL": "never"}
+    with pytest.raises(ConfigurationError) as caught:
+        ContextSettings.resolve(environ=environ)
+    assert "ECS_LOG_CONTEXT_ENABLED" == caught.value.name
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("true", True),
+        ("TRUE", True),
+        ("True", True),
+        ("1", True),
+        ("yes", True),
+        ("on", True),
+        ("ON", True),
+        ("false", False),
+        ("False", False),
+        ("0", False),
+        ("no", False),
+        ("off", False),
+        ("OFF", False),
+    ],
+)
+def test_booleans(value: str, expected: bool) -> None:
+    """true/false, 1/0, yes/no and on/off are read in any case, for both boolean variables."""
+    context = ContextSettings.resolve(environ={"ECS_LOG_CONTEXT_ENABLED": value})
+    fields = FieldSettings.resolve(environ={"ECS_LOG_CONTEXT_OVERWRITE": value})
+    assert (expected, expected) == (context.enabled, fields.overwrite)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [("0.001", 0.001), ("60", 60.0), ("1", 1.0), (" 0.5 ", 0.5)]
+)
+def test_timeout_bounds(value: str, expected: float) -> None:
+    """The timeout accepts 0.001 to 60 seconds, both ends included."""
+    settings = ContextSettings.resolve(environ={"ECS_LOG_CONTEXT_TIMEOUT": value})
+    assert expected == settings.timeout
+
+
+@pytest.mark.parametrize("value", ["0.0009", "60.001", "61"])
+def test_timeout_outside_bounds(value: str) -> None:
+    """A timeout just outside 0.001 to 60 seconds raises."""
+    with pytest.raises(ConfigurationError, match="ECS_LOG_CONTEXT_TIMEOUT"):
+        ContextSettings.resolve(environ={"ECS_LOG_CONTEXT_TIMEOUT": value})
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [("0", 0.0), ("0.0", 0.0), ("1", 1.0), ("604800", 604800.0)]
+)
+def test_ttl_bounds(value: str, expected: float) -> None:
+    """The TTL accepts 0 (never refresh) and 1 to 604800 seconds."""
+    assert expected == ContextSettings.resolve(environ={"ECS_LOG_CONTEXT_TTL": value}).ttl
+
+
+def test_ttl_above_a_week() -> None:
+    """A TTL above a week raises."""
+    with pytest.raises(ConfigurationError, match="ECS_LOG_CONTEXT_TTL"):
+        ContextSettings.resolve(environ={"ECS_LOG_CONTEXT_TTL": "604801"})
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("auto", "auto"), ("v4", "v4"), ("v3", "v3"), ("v2", "v2"), ("file", "file"), ("V4", "v4")],
+)
+def test_sources(value: str, expected: str) -> None:
+    """Every source of PRODUCT.md is accepted, in any case."""
+    assert expected == ContextSettings.resolve(environ={"ECS_LOG_CONTEXT_SOURCE": value}).source
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("flat", "flat"), ("otel", "otel"), ("nested", "nested"), ("OTel", "otel")],
+)
+def test_styles(value: str, expected: str) -> None:
+    """The three styles are accepted, in any case."""
+    assert expected == FieldSettings.resolve(environ={"ECS_LOG_CONTEXT_STYLE": value}).style
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("http://169.254.170.2", "http://169.254.170.2"),
+        ("http://169.254.170.2/", "http://169.254.170.2"),
+        ("http://127.0.0.1:51678", "http://127.0.0.1:51678"),
+        ("https://mock.internal/prefix/", "https://mock.internal/prefix"),
+        ("http://[::1]:8080", "http://[::1]:8080"),
+    ],
+)
+def test_v2_endpoints(value: str, expected: str) -> None:
+    """An http(s) base URL with a host is accepted, without its trailing slash."""
+    settings = ContextSettings.resolve(environ={"ECS_LOG_CONTEXT_V2_ENDPOINT": value})
+    assert expected == settings.v2_endpoint
+
+
+@pytest.mark.parametrize(
+    "value", ["http://169.254.170.2/v2/%63redentials", "http://169.254.170.2/v2/cred%65ntials"]
+)
+def test_v2_endpoint_percent_encoded_credentials_path(value: str) -> None:
+    """A credentials path is refused even when percent-encoded."""
+    with pytest.raises(ConfigurationError, match="ECS_LOG_CONTEXT_V2_ENDPOINT"):
+        ContextSettings.resolve(environ={"ECS_LOG_CONTEXT_V2_ENDPOINT": value})
+
+
+def test_container_name_is_stripped() -> None:
+    """The container name is read without surrounding whitespace."""
+    settings = ContextSettings.resolve(environ={"ECS_LOG_CONTEXT_CONTAINER_NAME": " nginx-curl "})
+    assert "nginx-curl" == settings.container_name
+
+
+def test_default_then_all() -> None:
+    """`default,all` gives the default group, then the rest of `all`, each once."""
+    settings = FieldSettings.resolve(environ={"ECS_LOG_CONTEXT_FIELDS": "default,all"})
+    assert ALL == settings.fields
+
+
+def test_all_is_every_field_in_table_order() -> None:
+    """`all` is every field of PRODUCT.md, in the table's order."""
+    assert ALL == FieldSettings.resolve(fields="all", environ={}).fields
+
+
+def test_all_then_default() -> None:
+    """`all,default` adds nothing after `all`."""
+    assert ALL == FieldSettings.resolve(fields="all,default", environ={}).fields
+
+
+def test_default_group() -> None:
+    """`default` is the six starred fields."""
+    assert DEFAULT == FieldSettings.resolve(fields="default", environ={}).fields
+
+
+def test_fields_keep_order_and_drop_duplicates() -> None:
+    """Named fields keep their order; a field named twice, or again in a group, appears once."""
+    settings = FieldSettings.resolve(
+        environ={"ECS_LOG_CONTEXT_FIELDS": " task_id , IMAGE,task_id,,default,cluster "}
+    )
+    expected = ("task_id", "image", *DEFAULT)
+    assert expected == settings.fields
+
+
+def test_fields_as_a_list() -> None:
+    """The `fields` argument may be a list, groups included."""
+    settings = FieldSettings.resolve(fields=["region", "default"], environ={})
+    assert ("region", *DEFAULT) == settings.fields
+
+
+def test_renames_last_wins() -> None:
+    """A field renamed twice takes the last key; field names are read in any case."""
+    settings = FieldSettings.resolve(
+        environ={"ECS_LOG_CONTEXT_KEYS": "cluster=a, CLUSTER = b ,task_id=task.id-x"}
+    )
+    assert (("cluster", "b"), ("task_id", "task.id-x")) == settings.keys
+
+
+def test_tags_star() -> None:
+    """`*` asks for every tag, whatever else is listed."""
+    assert ("*",) == FieldSettings.resolve(environ={"ECS_LOG_CONTEXT_TAGS": "*"}).tags
+    assert ("*",) == FieldSettings.resolve(environ={"ECS_LOG_CONTEXT_TAGS": "team,*,env"}).tags
+
+
+def test_tags_drop_duplicates() -> None:
+    """Tag keys keep their order and appear once; blanks between commas are skipped."""
+    settings = FieldSettings.resolve(environ={"ECS_LOG_CONTEXT_TAGS": "team, env,,team"})
+    assert ("team", "env") == settings.tags
+
+
+def test_tag_key_of_128_characters() -> None:
+    """A tag key of 128 characters, the AWS limit, is accepted."""
+    assert ("k" * 128,) == FieldSettings.resolve(tags=["k" * 128], environ={}).tags
+
+
+def test_settings_are_frozen() -> None:
+    """Settings cannot be changed after construction."""
+    settings = FieldSettings.resolve(environ={})
+    with pytest.raises(AttributeError):
+        settings.style = "otel"  # type: ignore[misc]
