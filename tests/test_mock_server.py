@@ -1,0 +1,1018 @@
+"""The mock endpoint answers like the ECS container agent's task metadata endpoint."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import re
+import shlex
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from ecs_log_context.mock import MockEndpoint
+
+FIXTURES = Path(__file__).parent / "fixtures"
+AGENT_ERRORS: list[dict[str, Any]] = json.loads(
+    (FIXTURES / "error_responses_agent.json").read_text(encoding="utf-8")
+)["cases"]
+
+UNKNOWN_ID = "0b2c2ab6-unknown-endpoint"
+V4_TASK_KEYS = {
+    "LaunchType",
+    "ServiceName",
+    "VPCID",
+    "ClockDrift",
+    "EphemeralStorageMetrics",
+    "FaultInjectionEnabled",
+    "Errors",
+}
+V4_CONTAINER_KEYS = {"LogDriver", "LogOptions", "ContainerARN", "RestartCount", "Snapshotter"}
+TAG_KEYS = {"TaskTags", "ContainerInstanceTags"}
+TASK_LEVEL_ROUTES = ("/task", "/taskWithTags", "/task/stats")
+CONTAINER_ROUTES = ("", "/stats")
+
+# An EC2 task in bridge mode (no awsvpc, so v2 cannot place its callers), with a port bound on
+# the host and a container pulled but not created yet.
+BRIDGE_TASK: dict[str, Any] = {
+    "Cluster": "tools",
+    "TaskARN": "arn:aws:ecs:us-east-2:210987654321:task/tools/5c1e0b6fd2e84a0f9e7c3b2a1d0f9e8c",
+    "Family": "report-builder",
+    "Revision": "12",
+    "DesiredStatus": "RUNNING",
+    "KnownStatus": "RUNNING",
+    "AvailabilityZone": "us-east-2c",
+    "TaskTags": {"owner": "analytics"},
+    "LaunchType": "EC2",
+    "Containers": [
+        {
+            "DockerId": "4f0b3f0c5d2e4a6b8c9d0e1f2a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d",
+            "Name": "web",
+            "DockerName": "ecs-report-builder-12-web-e6c2a1b0f9d8c7b6a501",
+            "Image": "210987654321.dkr.ecr.us-east-2.amazonaws.com/report-builder:3.1",
+            "ImageID": "sha256:0d1c2b3a4f5e6d7c8b9a0f1e2d3c4b5a6f7e8d9c0b1a2f3e4d5c6b7a8f9e0d1c",
+            "Ports": [
+                {"ContainerPort": 80, "Protocol": "tcp", "HostPort": 32768, "HostIp": "0.0.0.0"}
+            ],
+            "Labels": {"com.amazonaws.ecs.container-name": "web"},
+            "DesiredStatus": "RUNNING",
+            "KnownStatus": "RUNNING",
+            "Limits": {"CPU": 256, "Memory": 512},
+            "Type": "NORMAL",
+            "LogDriver": "awslogs",
+            "LogOptions": {"awslogs-group": "/ecs/report-builder", "awslogs-region": "us-east-2"},
+            "Networks": [{"NetworkMode": "bridge", "IPv4Addresses": ["172.17.0.3"]}],
+        },
+        {
+            "Name": "renderer",
+            "Image": "210987654321.dkr.ecr.us-east-2.amazonaws.com/renderer:1.0",
+            "DesiredStatus": "RUNNING",
+            "KnownStatus": "PULLED",
+            "Limits": {"CPU": 128, "Memory": 256},
+            "Type": "NORMAL",
+        },
+    ],
+}
+
+
+@pytest.fixture
+def client() -> Iterator[httpx.Client]:
+    """An HTTP client that ignores proxies from the environment."""
+    with httpx.Client(trust_env=False, timeout=10.0) as http:
+        yield http
+
+
+@pytest.fixture
+def serve() -> Iterator[Callable[..., MockEndpoint]]:
+    """Start mock endpoints with the given options; stop them after the test."""
+    started: list[MockEndpoint] = []
+
+    def start(**options: Any) -> MockEndpoint:
+        mock = MockEndpoint(**options).start()
+        started.append(mock)
+        return mock
+
+    yield start
+    for mock in started:
+        mock.stop()
+
+
+@pytest.fixture
+def bridge_task_file(tmp_path: Path) -> str:
+    """The bridge-mode task, as a user's task file."""
+    path = tmp_path / "task.json"
+    path.write_text(json.dumps(BRIDGE_TASK), encoding="utf-8")
+    return str(path)
+
+
+def own_container(mock: MockEndpoint) -> dict[str, Any]:
+    return next(
+        c for c in mock.task["Containers"] if c.get("DockerId") == mock.own_container_docker_id
+    )
+
+
+def without(mapping: dict[str, Any], keys: set[str]) -> dict[str, Any]:
+    return {k: v for k, v in mapping.items() if k not in keys}
+
+
+def v3_container(container: dict[str, Any]) -> dict[str, Any]:
+    """What an older agent writes for a container: no v4 keys, plain networks and ports."""
+    body = without(container, V4_CONTAINER_KEYS)
+    if "Networks" in body:
+        body["Networks"] = [
+            {k: v for k, v in n.items() if k in ("NetworkMode", "IPv4Addresses", "IPv6Addresses")}
+            for n in body["Networks"]
+        ]
+    if "Ports" in body:
+        body["Ports"] = [without(port, {"HostIp"}) for port in body["Ports"]]
+    return body
+
+
+def v3_task(task: dict[str, Any], *, with_tags: bool) -> dict[str, Any]:
+    body = without(task, V4_TASK_KEYS | (set() if with_tags else TAG_KEYS))
+    body["Containers"] = [v3_container(c) for c in task["Containers"] if c.get("DockerId")]
+    return body
+
+
+def cpu_percent(stats: dict[str, Any]) -> float:
+    """The CPU percent a client computes from Docker stats (Docker's own formula)."""
+    cpu, pre = stats["cpu_stats"], stats["precpu_stats"]
+    cpu_delta = cpu["cpu_usage"]["total_usage"] - pre["cpu_usage"]["total_usage"]
+    system_delta = cpu["system_cpu_usage"] - pre["system_cpu_usage"]
+    return float(cpu_delta / system_delta * cpu["online_cpus"] * 100)
+
+
+def raw_get(mock: MockEndpoint, path: str) -> http.client.HTTPResponse:
+    """GET a path exactly as written (httpx would normalise dot segments away)."""
+    connection = http.client.HTTPConnection("127.0.0.1", mock.port, timeout=10)
+    connection.request("GET", path)
+    response = connection.getresponse()
+    response.read()
+    connection.close()
+    return response
+
+
+# Samples and environment.
+
+
+@pytest.mark.parametrize(
+    ("launch_type", "execution_env"), [("EC2", "AWS_ECS_EC2"), ("FARGATE", "AWS_ECS_FARGATE")]
+)
+def test_environ_points_at_the_mock(
+    serve: Callable[..., MockEndpoint], launch_type: str, execution_env: str
+) -> None:
+    """environ() gives the variables ECS sets, and the library's v2 endpoint, for this mock."""
+    mock = serve(launch_type=launch_type)
+    base = f"http://127.0.0.1:{mock.port}"
+
+    expected = {
+        "ECS_CONTAINER_METADATA_URI_V4": f"{base}/v4/{mock.endpoint_id}",
+        "ECS_CONTAINER_METADATA_URI": f"{base}/v3/{mock.endpoint_id}",
+        "ECS_LOG_CONTEXT_V2_ENDPOINT": base,
+        "AWS_EXECUTION_ENV": execution_env,
+    }
+    assert expected == mock.environ()
+    assert (base, base, expected["ECS_CONTAINER_METADATA_URI_V4"]) == (
+        mock.base_url,
+        mock.v2_endpoint,
+        mock.v4_uri,
+    )
+
+
+def test_export_lines_read_back_as_the_environment(serve: Callable[..., MockEndpoint]) -> None:
+    """Each export line is `export NAME=value`, and a shell reads back the same value."""
+    mock = serve()
+
+    parsed = dict(shlex.split(line)[1].split("=", 1) for line in mock.export_lines())
+
+    assert mock.environ() == parsed
+    assert all(line.startswith("export ") for line in mock.export_lines())
+
+
+def test_ec2_sample_is_an_awsvpc_task_with_pause_app_and_log_router(
+    serve: Callable[..., MockEndpoint],
+) -> None:
+    """The EC2 sample: short cluster name, pause container, app with awslogs, log router."""
+    task = serve(launch_type="EC2").task
+
+    assert ("demo-cluster", "checkout-api", "7", "EC2") == (
+        task["Cluster"],
+        task["Family"],
+        task["Revision"],
+        task["LaunchType"],
+    )
+    assert ["CNI_PAUSE", "NORMAL", "NORMAL"] == [c["Type"] for c in task["Containers"]]
+    assert ["~internal~ecs~pause", "checkout-api", "log-router"] == [
+        c["Name"] for c in task["Containers"]
+    ]
+    app = task["Containers"][1]
+    assert "awslogs" == app["LogDriver"]
+    assert {"awslogs-group", "awslogs-region", "awslogs-stream"} <= set(app["LogOptions"])
+    assert {"TaskTags", "ContainerInstanceTags"} <= set(task)
+
+
+def test_fargate_sample_has_the_fargate_shapes(serve: Callable[..., MockEndpoint]) -> None:
+    """The Fargate sample: cluster ARN, new task ARN, `<task id>-<digits>` IDs, no instance tags."""
+    mock = serve(launch_type="FARGATE")
+    task = mock.task
+    task_id = task["TaskARN"].rsplit("/", 1)[1]
+
+    assert task["Cluster"].startswith("arn:aws:ecs:eu-west-1:123456789012:cluster/")
+    assert task["TaskARN"].startswith("arn:aws:ecs:eu-west-1:123456789012:task/demo-cluster/")
+    assert all(re.fullmatch(task_id + r"-\d{10}", c["DockerId"]) for c in task["Containers"])
+    assert {"ClockDrift", "EphemeralStorageMetrics", "TaskTags"} <= set(task)
+    assert "ContainerInstanceTags" not in task
+    assert mock.own_container_docker_id == mock.endpoint_id
+
+
+# v4.
+
+
+@pytest.mark.parametrize("launch_type", ["EC2", "FARGATE"])
+def test_v4_container_is_this_container(
+    serve: Callable[..., MockEndpoint], client: httpx.Client, launch_type: str
+) -> None:
+    """GET ${URI} answers with the calling container, v4 keys included."""
+    mock = serve(launch_type=launch_type)
+
+    response = client.get(mock.v4_uri)
+
+    assert (200, "application/json") == (response.status_code, response.headers["content-type"])
+    assert own_container(mock) == response.json()
+    assert "checkout-api" == response.json()["Name"]
+    assert {"LogDriver", "LogOptions", "ContainerARN"} <= set(response.json())
+
+
+@pytest.mark.parametrize("launch_type", ["EC2", "FARGATE"])
+def test_v4_task_without_tags(
+    serve: Callable[..., MockEndpoint], client: httpx.Client, launch_type: str
+) -> None:
+    """${URI}/task is the whole task with its v4 keys, but without the tags."""
+    mock = serve(launch_type=launch_type)
+
+    response = client.get(f"{mock.v4_uri}/task")
+
+    assert 200 == response.status_code
+    assert without(mock.task, TAG_KEYS) == response.json()
+    assert {"LaunchType", "ServiceName", "VPCID"} <= set(response.json())
+
+
+@pytest.mark.parametrize("launch_type", ["EC2", "FARGATE"])
+def test_v4_task_with_tags(
+    serve: Callable[..., MockEndpoint], client: httpx.Client, launch_type: str
+) -> None:
+    """${URI}/taskWithTags adds TaskTags (and, on EC2, ContainerInstanceTags)."""
+    mock = serve(launch_type=launch_type)
+
+    response = client.get(f"{mock.v4_uri}/taskWithTags")
+
+    assert 200 == response.status_code
+    assert mock.task == response.json()
+    assert ("ContainerInstanceTags" in response.json()) == (launch_type == "EC2")
+
+
+def test_container_name_chooses_this_container(
+    serve: Callable[..., MockEndpoint], client: httpx.Client
+) -> None:
+    """container_name picks which container ${URI} belongs to."""
+    mock = serve(container_name="log-router")
+
+    body = client.get(mock.v4_uri).json()
+
+    assert ("log-router", mock.own_container_docker_id) == (body["Name"], body["DockerId"])
+
+
+def test_body_is_compact_json_like_go(
+    serve: Callable[..., MockEndpoint], client: httpx.Client
+) -> None:
+    """Bodies are compact JSON without a trailing newline, as Go's json.Marshal writes them."""
+    mock = serve()
+
+    content = client.get(f"{mock.v4_uri}/task").content
+
+    assert json.dumps(json.loads(content), separators=(",", ":")).encode() == content
+
+
+# v3.
+
+
+@pytest.mark.parametrize("launch_type", ["EC2", "FARGATE"])
+def test_v3_bodies_leave_the_v4_keys_out(
+    serve: Callable[..., MockEndpoint], client: httpx.Client, launch_type: str
+) -> None:
+    """v3 answers as an older agent would: no LaunchType, ContainerARN, log options, ENI details."""
+    mock = serve(launch_type=launch_type)
+
+    container = client.get(mock.v3_uri).json()
+    task = client.get(f"{mock.v3_uri}/task").json()
+    with_tags = client.get(f"{mock.v3_uri}/taskWithTags").json()
+
+    assert v3_container(own_container(mock)) == container
+    assert v3_task(mock.task, with_tags=False) == task
+    assert v3_task(mock.task, with_tags=True) == with_tags
+    assert set() == (V4_TASK_KEYS & set(task)) | (V4_CONTAINER_KEYS & set(container))
+
+
+# v2.
+
+
+@pytest.mark.parametrize("launch_type", ["EC2", "FARGATE"])
+def test_v2_routes(
+    serve: Callable[..., MockEndpoint], client: httpx.Client, launch_type: str
+) -> None:
+    """v2 serves the task, each container by DockerId, and the task with tags (v3 shape)."""
+    mock = serve(launch_type=launch_type)
+    base = mock.v2_endpoint
+
+    task = client.get(f"{base}/v2/metadata").json()
+    task_slash = client.get(f"{base}/v2/metadata/").json()
+    with_tags = client.get(f"{base}/v2/metadataWithTags").json()
+    containers = [
+        client.get(f"{base}/v2/metadata/{c['DockerId']}").json() for c in mock.task["Containers"]
+    ]
+
+    assert v3_task(mock.task, with_tags=False) == task == task_slash
+    assert v3_task(mock.task, with_tags=True) == with_tags
+    assert [v3_container(c) for c in mock.task["Containers"]] == containers
+
+
+def test_v2_documented_tags_path_answers_400_like_the_agent(
+    serve: Callable[..., MockEndpoint], client: httpx.Client
+) -> None:
+    """By default /v2/metadata/taskWithTags is read as a container ID, as the agent does."""
+    mock = serve()
+
+    response = client.get(f"{mock.v2_endpoint}/v2/metadata/taskWithTags")
+
+    assert (400, "application/json") == (response.status_code, response.headers["content-type"])
+    assert "\"Unable to generate metadata for container 'taskWithTags'\"" == response.text
+
+
+@pytest.mark.parametrize(
+    ("v2_tags_path", "agent_path_status", "documented_path_status"),
+    [("agent", 200, 400), ("documented", 404, 200), ("both", 200, 200)],
+)
+def test_v2_tags_path_option(
+    serve: Callable[..., MockEndpoint],
+    client: httpx.Client,
+    v2_tags_path: str,
+    agent_path_status: int,
+    documented_path_status: int,
+) -> None:
+    """v2_tags_path chooses which of the two v2 tags paths serve the task with tags."""
+    mock = serve(v2_tags_path=v2_tags_path)
+
+    agent_path = client.get(f"{mock.v2_endpoint}/v2/metadataWithTags")
+    documented_path = client.get(f"{mock.v2_endpoint}/v2/metadata/taskWithTags")
+
+    assert (agent_path_status, documented_path_status) == (
+        agent_path.status_code,
+        documented_path.status_code,
+    )
+    if documented_path_status == 200:
+        assert v3_task(mock.task, with_tags=True) == documented_path.json()
+
+
+# A task file.
+
+
+def test_task_file_is_served(
+    serve: Callable[..., MockEndpoint], client: httpx.Client, bridge_task_file: str
+) -> None:
+    """A user's task file is served; v4 lists a pulled container, v3 leaves it and HostIp out."""
+    mock = serve(task_file=bridge_task_file)
+
+    v4_task = client.get(f"{mock.v4_uri}/task").json()
+    v3_task_body = client.get(f"{mock.v3_uri}/task").json()
+    v3_own = client.get(mock.v3_uri).json()
+
+    assert without(BRIDGE_TASK, TAG_KEYS) == v4_task
+    assert ["web"] == [c["Name"] for c in v3_task_body["Containers"]]
+    assert [{"ContainerPort": 80, "Protocol": "tcp", "HostPort": 32768}] == v3_own["Ports"]
+    assert BRIDGE_TASK["Containers"][0]["DockerId"] == mock.own_container_docker_id
+    assert "AWS_ECS_EC2" == mock.environ()["AWS_EXECUTION_ENV"]
+
+
+# Stats.
+
+
+@pytest.mark.parametrize("launch_type", ["EC2", "FARGATE"])
+def test_v4_container_stats_are_realistic(
+    serve: Callable[..., MockEndpoint], client: httpx.Client, launch_type: str
+) -> None:
+    """Container stats: reads a second apart, a few percent of CPU, memory under its limit."""
+    mock = serve(launch_type=launch_type)
+    container = own_container(mock)
+
+    stats = client.get(f"{mock.v4_uri}/stats").json()
+
+    assert (container["DockerId"], "/" + container["DockerName"]) == (stats["id"], stats["name"])
+    assert 0.5 < cpu_percent(stats) < 10.0
+    assert 768 * 1024 * 1024 == stats["memory_stats"]["limit"]
+    assert 0 < stats["memory_stats"]["stats"]["cache"] < stats["memory_stats"]["usage"]
+    assert stats["memory_stats"]["usage"] < stats["memory_stats"]["limit"]
+    assert {"rx_bytes", "tx_bytes"} <= set(stats["networks"]["eth0"])
+    assert {"rx_bytes_per_sec", "tx_bytes_per_sec"} == set(stats["network_rate_stats"])
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?Z", stats["read"])
+    assert stats["preread"] < stats["read"]
+
+
+def test_stats_counters_grow_between_reads(
+    serve: Callable[..., MockEndpoint], client: httpx.Client
+) -> None:
+    """Two reads of the same container show counters that only grow."""
+    mock = serve()
+
+    first = client.get(f"{mock.v4_uri}/stats").json()
+    time.sleep(0.05)
+    second = client.get(f"{mock.v4_uri}/stats").json()
+
+    assert first["read"] < second["read"]
+    assert (
+        first["cpu_stats"]["cpu_usage"]["total_usage"]
+        < second["cpu_stats"]["cpu_usage"]["total_usage"]
+    )
+    assert first["networks"]["eth0"]["rx_bytes"] < second["networks"]["eth0"]["rx_bytes"]
+
+
+@pytest.mark.parametrize("version", ["v2", "v3"])
+def test_v2_v3_container_stats_have_no_network_rate(
+    serve: Callable[..., MockEndpoint], client: httpx.Client, version: str
+) -> None:
+    """v2 and v3 container stats are plain Docker stats, without network_rate_stats."""
+    mock = serve()
+    url = {
+        "v2": f"{mock.v2_endpoint}/v2/stats/{mock.own_container_docker_id}",
+        "v3": f"{mock.v3_uri}/stats",
+    }[version]
+
+    stats = client.get(url).json()
+
+    assert mock.own_container_docker_id == stats["id"]
+    assert "network_rate_stats" not in stats
+    assert 0.5 < cpu_percent(stats) < 10.0
+
+
+@pytest.mark.parametrize(("version", "pause_stats"), [("v2", None), ("v3", None), ("v4", {})])
+def test_task_stats_map_every_container(
+    serve: Callable[..., MockEndpoint],
+    client: httpx.Client,
+    version: str,
+    pause_stats: dict[str, Any] | None,
+) -> None:
+    """Task stats map each DockerId; the pause container has none (v2/v3 null, v4 empty)."""
+    mock = serve(launch_type="EC2")
+    pause, app, router = (c["DockerId"] for c in mock.task["Containers"])
+    url = {
+        "v2": f"{mock.v2_endpoint}/v2/stats",
+        "v3": f"{mock.v3_uri}/task/stats",
+        "v4": f"{mock.v4_uri}/task/stats",
+    }[version]
+
+    stats = client.get(url).json()
+
+    assert sorted([pause, app, router]) == list(stats)
+    assert pause_stats == stats[pause]
+    assert (app, router) == (stats[app]["id"], stats[router]["id"])
+    assert (version == "v4") == ("network_rate_stats" in stats[app])
+
+
+def test_fargate_task_stats_cover_every_container(
+    serve: Callable[..., MockEndpoint], client: httpx.Client
+) -> None:
+    """On Fargate there is no pause container: every container has stats."""
+    mock = serve(launch_type="FARGATE")
+
+    stats = client.get(f"{mock.v4_uri}/task/stats").json()
+
+    assert sorted(c["DockerId"] for c in mock.task["Containers"]) == list(stats)
+    assert all(0.5 < cpu_percent(s) < 10.0 for s in stats.values())
+
+
+# The agent's error answers, from error_responses_agent.json.
+
+
+def _pause_id(mock: MockEndpoint) -> str:
+    return str(mock.task["Containers"][0]["DockerId"])
+
+
+# (version, path, when) of each fixture case -> mock options, and the paths that show it with
+# the values of the body's placeholders.
+ERROR_TRIGGERS: dict[
+    tuple[str, str, str], tuple[dict[str, Any], Callable[[MockEndpoint], list[tuple[str, str]]]]
+] = {
+    ("v2", "/v2/metadata", "caller IP not mapped"): (
+        {"task_file": "bridge"},
+        lambda m: [("/v2/metadata", "")],
+    ),
+    ("v2", "/v2/metadata/<id>", "unknown docker id"): (
+        {},
+        lambda m: [(f"/v2/metadata/{UNKNOWN_ID}", UNKNOWN_ID)],
+    ),
+    ("v2", "/v2/metadata/taskWithTags", "path documented"): (
+        {},
+        lambda m: [("/v2/metadata/taskWithTags", "")],
+    ),
+    ("v2", "/v2/stats", "caller IP unknown"): (
+        {"task_file": "bridge"},
+        lambda m: [("/v2/stats", "")],
+    ),
+    ("v2", "/v2/stats/<id>", "no stats"): (
+        {},
+        lambda m: [
+            (f"/v2/stats/{UNKNOWN_ID}", UNKNOWN_ID),
+            (f"/v2/stats/{_pause_id(m)}", _pause_id(m)),
+        ],
+    ),
+    ("v3", "/v3/<id>", "unknown endpoint id"): ({}, lambda m: [(f"/v3/{UNKNOWN_ID}", UNKNOWN_ID)]),
+    ("v3", "/v3/<id>/task", "unknown endpoint id"): (
+        {},
+        lambda m: [
+            (f"/v3/{UNKNOWN_ID}/task", UNKNOWN_ID),
+            (f"/v3/{UNKNOWN_ID}/taskWithTags", UNKNOWN_ID),
+        ],
+    ),
+    ("v3", "/v3/<id>/stats", "unknown endpoint id"): (
+        {},
+        lambda m: [(f"/v3/{UNKNOWN_ID}/stats", UNKNOWN_ID)],
+    ),
+    ("v3", "/v3/<id>/task/stats", "unknown endpoint id"): (
+        {},
+        lambda m: [(f"/v3/{UNKNOWN_ID}/task/stats", UNKNOWN_ID)],
+    ),
+    ("v4", "/v4/<id>", "unknown endpoint id"): ({}, lambda m: [(f"/v4/{UNKNOWN_ID}", UNKNOWN_ID)]),
+    ("v4", "/v4/<id>/task", "unknown endpoint id"): (
+        {},
+        lambda m: [
+            (f"/v4/{UNKNOWN_ID}/task", UNKNOWN_ID),
+            (f"/v4/{UNKNOWN_ID}/taskWithTags", UNKNOWN_ID),
+        ],
+    ),
+    ("v4", "/v4/<id>/task", "endpoint id known but task missing"): (
+        {"error_rate": 1.0},
+        lambda m: [(f"/v4/{m.endpoint_id}/task", m.endpoint_id)],
+    ),
+    ("v4", "/v4/<id>/stats", "unknown endpoint id"): (
+        {},
+        lambda m: [(f"/v4/{UNKNOWN_ID}/stats", UNKNOWN_ID)],
+    ),
+    ("v4", "/v4/<id>/stats", "stats engine has no stats"): (
+        {"container_name": "~internal~ecs~pause"},
+        lambda m: [(f"/v4/{m.endpoint_id}/stats", m.endpoint_id)],
+    ),
+    ("v4", "/v4/<id>/task/stats", "unknown endpoint id"): (
+        {},
+        lambda m: [(f"/v4/{UNKNOWN_ID}/task/stats", UNKNOWN_ID)],
+    ),
+    ("any", "/v4/<id>/wrong-path, /v3, /v2/meta, /", "no route"): (
+        {},
+        lambda m: [(p, "") for p in (f"/v4/{m.endpoint_id}/wrong-path", "/v3", "/v2/meta", "/")],
+    ),
+}
+
+
+def _case_key(case: dict[str, Any]) -> tuple[str, str, str]:
+    for version, path, when in ERROR_TRIGGERS:
+        if (version, path) == (case["version"], case["path"]) and case["when"].startswith(when):
+            return (version, path, when)
+    return (case["version"], case["path"], case["when"])
+
+
+def test_every_agent_error_case_is_exercised() -> None:
+    """Each case of error_responses_agent.json is shown here (301 and 429 by their own tests)."""
+    cases = {_case_key(case) for case in AGENT_ERRORS if case["status"] not in (301, 429)}
+
+    assert set(ERROR_TRIGGERS) == cases
+
+
+@pytest.mark.parametrize(
+    "case",
+    [c for c in AGENT_ERRORS if c["status"] not in (301, 429)],
+    ids=lambda c: f"{c['status']}-{c['path']}-{c['when'][:30]}",
+)
+def test_agent_error_answers(
+    serve: Callable[..., MockEndpoint],
+    client: httpx.Client,
+    bridge_task_file: str,
+    case: dict[str, Any],
+) -> None:
+    """Status, content type and exact body of each of the agent's error answers."""
+    options, requests = ERROR_TRIGGERS[_case_key(case)]
+    if options.get("task_file") == "bridge":
+        options = {**options, "task_file": bridge_task_file}
+    mock = serve(**options)
+
+    for path, item in requests(mock):
+        response = client.get(mock.base_url + path)
+        expected_body = (
+            case["body"]
+            .replace("<ip>", "127.0.0.1")
+            .replace("<id>", item)
+            .replace("<docker-id>", mock.own_container_docker_id)
+            .replace("<arn>", mock.task["TaskARN"])
+        )
+
+        assert (case["status"], case["content_type"], expected_body) == (
+            response.status_code,
+            response.headers["content-type"],
+            response.text,
+        ), path
+
+
+# Unclean paths.
+
+
+@pytest.mark.parametrize(
+    ("path", "location"),
+    [
+        ("//v4//{id}/task", "/v4/{id}/task"),
+        ("/v4/{id}/./task", "/v4/{id}/task"),
+        ("/v4/other/../{id}/task", "/v4/{id}/task"),
+        ("/v3//{id}//stats?x=1", "/v3/{id}/stats?x=1"),
+        ("/v2/./metadata/", "/v2/metadata/"),
+    ],
+)
+def test_unclean_paths_redirect_like_gorilla_mux(
+    serve: Callable[..., MockEndpoint], path: str, location: str
+) -> None:
+    """An unclean path answers 301 to the cleaned path (query kept), with no body."""
+    mock = serve()
+
+    response = raw_get(mock, path.format(id=mock.endpoint_id))
+
+    assert (301, location.format(id=mock.endpoint_id), "0") == (
+        response.status,
+        response.getheader("Location"),
+        response.getheader("Content-Length"),
+    )
+    assert response.getheader("X-Rate-Limit-Limit") is None
+
+
+def test_redirect_leads_to_the_answer(
+    serve: Callable[..., MockEndpoint], client: httpx.Client
+) -> None:
+    """Following the redirect of an unclean path gives the task."""
+    mock = serve()
+
+    response = client.get(f"{mock.base_url}//v4//{mock.endpoint_id}/task", follow_redirects=True)
+
+    assert (200, mock.task["TaskARN"]) == (response.status_code, response.json()["TaskARN"])
+
+
+# Throttling.
+
+THROTTLED = next(case for case in AGENT_ERRORS if case["status"] == 429)
+
+
+def test_61st_quick_request_is_throttled(
+    serve: Callable[..., MockEndpoint], client: httpx.Client
+) -> None:
+    """A burst of 60 passes; the 61st request to the same path gets the agent's 429."""
+    # A slow refill, so that the test measures the burst and not the machine's speed.
+    mock = serve(rate=0.5)
+    url = f"{mock.v4_uri}/task"
+
+    statuses = [client.get(url).status_code for _ in range(60)]
+    throttled = client.get(url)
+
+    assert [200] * 60 == statuses
+    assert (429, THROTTLED["content_type"], THROTTLED["body"]) == (
+        throttled.status_code,
+        throttled.headers["content-type"],
+        throttled.text,
+    )
+
+
+def test_default_throttle_is_40_per_second_with_a_burst_of_60(
+    serve: Callable[..., MockEndpoint], client: httpx.Client
+) -> None:
+    """With the agent's defaults, quick requests pass 60 at once, then about 40 a second."""
+    mock = serve()
+    url = f"{mock.v4_uri}/task"
+
+    started = time.monotonic()
+    statuses = [client.get(url).status_code for _ in range(200)]
+    elapsed = time.monotonic() - started
+
+    assert [200] * 60 == statuses[:60]
+    assert {200, 429} >= set(statuses)
+    assert statuses.count(200) <= 60 + 40 * elapsed + 1
+
+
+def test_each_path_has_its_own_bucket(
+    serve: Callable[..., MockEndpoint], client: httpx.Client
+) -> None:
+    """Throttled on one path, the same caller is still served on another; the query is ignored."""
+    mock = serve(rate=0.5, burst=3)
+    task_url = f"{mock.v4_uri}/task"
+
+    for _ in range(3):
+        client.get(task_url)
+
+    assert 429 == client.get(task_url).status_code
+    assert 429 == client.get(task_url, params={"again": "1"}).status_code
+    assert 200 == client.get(mock.v4_uri).status_code
+    assert 200 == client.get(f"{mock.v4_uri}/taskWithTags").status_code
+
+
+def test_tokens_refill_over_time(serve: Callable[..., MockEndpoint], client: httpx.Client) -> None:
+    """After a pause long enough for a token to come back, the path is served again."""
+    mock = serve(rate=5.0, burst=1)
+    url = f"{mock.v4_uri}/task"
+
+    first, second = client.get(url).status_code, client.get(url).status_code
+    time.sleep(0.5)  # a token takes 0.2 s at 5 per second: a generous margin
+    third = client.get(url).status_code
+
+    assert (200, 429, 200) == (first, second, third)
+
+
+def test_throttle_can_be_turned_off(
+    serve: Callable[..., MockEndpoint], client: httpx.Client
+) -> None:
+    """throttle=False never answers 429, and still sends the rate headers."""
+    mock = serve(throttle=False, burst=1)
+
+    responses = [client.get(f"{mock.v4_uri}/task") for _ in range(20)]
+
+    assert [200] * 20 == [r.status_code for r in responses]
+    assert "40.00" == responses[-1].headers["x-rate-limit-limit"]
+
+
+def test_every_answer_carries_the_rate_headers(
+    serve: Callable[..., MockEndpoint], client: httpx.Client
+) -> None:
+    """200, 4xx, 5xx and 429 answers all carry tollbooth's headers, with the configured rate."""
+    mock = serve(rate=0.5, burst=1)
+    paths = [f"/v4/{mock.endpoint_id}", f"/v4/{UNKNOWN_ID}", f"/v3/{UNKNOWN_ID}", "/nowhere"]
+    paths.append(paths[0])  # throttled the second time
+
+    responses = [
+        client.get(mock.base_url + path, headers={"X-Forwarded-For": "203.0.113.9"})
+        for path in paths
+    ]
+
+    assert [200, 404, 500, 404, 429] == [r.status_code for r in responses]
+    for response in responses:
+        assert ("0.50", "1", "203.0.113.9") == (
+            response.headers["x-rate-limit-limit"],
+            response.headers["x-rate-limit-duration"],
+            response.headers["x-rate-limit-request-forwarded-for"],
+        )
+        assert re.fullmatch(
+            r"127\.0\.0\.1:\d+", response.headers["x-rate-limit-request-remote-addr"]
+        )
+
+
+# Latency, errors, credentials, methods, bookkeeping.
+
+
+def test_latency_delays_every_answer(
+    serve: Callable[..., MockEndpoint], client: httpx.Client
+) -> None:
+    """An answer does not come before the configured latency; it can be changed while running."""
+    mock = serve(latency=0.3)
+
+    started = time.monotonic()
+    status = client.get(mock.v4_uri).status_code
+    elapsed = time.monotonic() - started
+    mock.latency = 0.0
+
+    assert 200 == status
+    assert elapsed >= 0.3
+    assert 200 == client.get(mock.v4_uri).status_code
+
+
+def test_error_rate_one_gives_500_always(
+    serve: Callable[..., MockEndpoint], client: httpx.Client
+) -> None:
+    """error_rate=1.0 turns every metadata and stats answer into the agent's 500."""
+    mock = serve(error_rate=1.0)
+    arn, docker_id = mock.task["TaskARN"], mock.own_container_docker_id
+    expected = {
+        mock.v4_uri: f"unable to generate metadata for container '{docker_id}'",
+        f"{mock.v4_uri}/task": f"Unable to generate metadata for v4 task: '{arn}'",
+        f"{mock.v4_uri}/taskWithTags": f"Unable to generate metadata for v4 task: '{arn}'",
+        f"{mock.v4_uri}/stats": f"Unable to get container stats for: {docker_id}",
+        f"{mock.v4_uri}/task/stats": f"Unable to get task stats for: {arn}",
+        mock.v3_uri: f"Unable to generate metadata for container '{docker_id}'",
+        f"{mock.v3_uri}/task": f"Unable to generate metadata for task: '{arn}'",
+        f"{mock.v2_endpoint}/v2/metadata": f"Unable to generate metadata for task: '{arn}'",
+        f"{mock.v2_endpoint}/v2/stats": f"Unable to get task stats for: {arn}",
+    }
+
+    answers = {url: client.get(url) for url in expected for _ in range(3)}
+
+    assert {url: (500, "application/json", json.dumps(body)) for url, body in expected.items()} == {
+        url: (r.status_code, r.headers["content-type"], r.text) for url, r in answers.items()
+    }
+    mock.error_rate = 0.0
+    assert 200 == client.get(mock.v4_uri).status_code
+
+
+def test_credentials_paths_are_not_served_and_are_counted(
+    serve: Callable[..., MockEndpoint], client: httpx.Client
+) -> None:
+    """Credentials paths answer 404 and are counted, so tests can prove they were never asked."""
+    mock = serve()
+    paths = ["/v2/credentials/4d1a6c2e", "/v1/credentials", f"/v4/{mock.endpoint_id}/credentials"]
+
+    responses = [client.get(mock.base_url + path) for path in paths]
+    client.get(mock.v4_uri)
+
+    assert [(404, "404 page not found\n")] * 3 == [(r.status_code, r.text) for r in responses]
+    assert 3 == mock.credentials_request_count
+    assert [("GET", path, 404) for path in paths] == mock.requests[:3]
+
+
+def test_any_method_is_answered_like_get(
+    serve: Callable[..., MockEndpoint], client: httpx.Client
+) -> None:
+    """The agent registers its routes without methods: POST answers as GET, HEAD without a body."""
+    mock = serve()
+
+    get = client.get(mock.v4_uri)
+    post = client.post(mock.v4_uri, content=b"ignored")
+    head = client.head(mock.v4_uri)
+
+    assert (200, get.content) == (post.status_code, post.content)
+    assert (200, b"", str(len(get.content))) == (
+        head.status_code,
+        head.content,
+        head.headers["content-length"],
+    )
+
+
+def test_requests_record_every_answer(
+    serve: Callable[..., MockEndpoint], client: httpx.Client
+) -> None:
+    """requests lists (method, path, status) of each answer; reset_counts forgets them."""
+    mock = serve()
+    client.get(mock.v4_uri)
+    client.get(f"{mock.v4_uri}/nope")
+    client.get(f"{mock.v2_endpoint}/v2/metadata", params={"q": "1"})
+
+    recorded = mock.requests
+    count = mock.request_count
+    mock.reset_counts()
+
+    assert [
+        ("GET", f"/v4/{mock.endpoint_id}", 200),
+        ("GET", f"/v4/{mock.endpoint_id}/nope", 404),
+        ("GET", "/v2/metadata", 200),
+    ] == recorded
+    assert (3, 0, []) == (count, mock.request_count, mock.requests)
+
+
+def test_concurrent_requests_are_all_recorded(
+    serve: Callable[..., MockEndpoint], client: httpx.Client
+) -> None:
+    """Answers from many threads at once are all served and all recorded."""
+    mock = serve(throttle=False)
+    statuses: list[int] = []
+
+    def fetch() -> None:
+        with httpx.Client(trust_env=False, timeout=10.0) as own:
+            statuses.extend(own.get(f"{mock.v4_uri}/task").status_code for _ in range(5))
+
+    threads = [threading.Thread(target=fetch) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert [200] * 100 == statuses
+    assert 100 == mock.request_count
+
+
+# Lifecycle.
+
+
+def test_start_and_stop_twice(client: httpx.Client) -> None:
+    """start() and stop() may be called twice; stopped, nothing answers; restarted, same port."""
+    mock = MockEndpoint()
+
+    assert mock is mock.start()
+    port = mock.port
+    mock.start()
+    assert (port, 200) == (mock.port, client.get(mock.v4_uri).status_code)
+    mock.stop()
+    mock.stop()
+    with pytest.raises(httpx.ConnectError):
+        client.get(mock.v4_uri)
+    mock.start()
+    try:
+        assert (port, 200) == (mock.port, client.get(mock.v4_uri).status_code)
+    finally:
+        mock.stop()
+
+
+def test_context_manager_starts_and_stops(client: httpx.Client) -> None:
+    """`with MockEndpoint()` serves inside the block only."""
+    with MockEndpoint() as mock:
+        status = client.get(mock.v4_uri).status_code
+
+    assert 200 == status
+    with pytest.raises(httpx.ConnectError):
+        client.get(mock.v4_uri)
+
+
+def test_port_zero_gives_a_free_port(serve: Callable[..., MockEndpoint]) -> None:
+    """Two mocks on port 0 each get their own free port."""
+    first, second = serve(port=0), serve(port=0)
+
+    assert 0 not in (first.port, second.port)
+    assert first.port != second.port
+    assert f"http://127.0.0.1:{first.port}" == first.base_url
+
+
+def test_base_url_needs_a_start() -> None:
+    """Before the first start the port is not known: base_url says so."""
+    with pytest.raises(RuntimeError, match="start"):
+        _ = MockEndpoint().base_url
+
+
+def test_serve_forever_returns_after_stop(client: httpx.Client) -> None:
+    """serve_forever() serves until stop() is called from elsewhere."""
+    mock = MockEndpoint()
+    thread = threading.Thread(target=mock.serve_forever, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not mock.port and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+    status = client.get(mock.v4_uri).status_code
+    mock.stop()
+    thread.join(timeout=10)
+
+    assert (200, False) == (status, thread.is_alive())
+
+
+# Bad configuration.
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        ("{not json", "not valid JSON"),
+        ("[]", "expected a JSON object"),
+        (json.dumps(without(BRIDGE_TASK, {"TaskARN"})), "'TaskARN'"),
+        (json.dumps({**BRIDGE_TASK, "Revision": 12}), "'Revision' must be a non-empty string"),
+        (json.dumps({**BRIDGE_TASK, "Containers": []}), "'Containers'"),
+        (json.dumps({**BRIDGE_TASK, "Containers": [{"Type": "NORMAL"}]}), "Containers[0].Name"),
+        (json.dumps({**BRIDGE_TASK, "Containers": BRIDGE_TASK["Containers"][1:]}), "DockerId"),
+        (json.dumps({**BRIDGE_TASK, "TaskTags": ["a"]}), "'TaskTags'"),
+    ],
+)
+def test_bad_task_file_raises_a_value_error_naming_the_file(
+    tmp_path: Path, content: str, problem: str
+) -> None:
+    """A task file that is not a task fails at construction, naming the file and the problem."""
+    path = tmp_path / "my-task.json"
+    path.write_text(content, encoding="utf-8")
+
+    with pytest.raises(ValueError, match=re.escape(problem)) as raised:
+        MockEndpoint(task_file=str(path))
+
+    assert str(path) in str(raised.value)
+
+
+def test_missing_task_file_raises_a_value_error_naming_the_file(tmp_path: Path) -> None:
+    """A task file that does not exist fails at construction, naming the file."""
+    path = tmp_path / "absent.json"
+
+    with pytest.raises(ValueError, match="cannot be read") as raised:
+        MockEndpoint(task_file=str(path))
+
+    assert str(path) in str(raised.value)
+
+
+def test_unknown_container_name_lists_the_choices() -> None:
+    """container_name must name a container of the task; the error lists them."""
+    with pytest.raises(ValueError, match="'checkout-api', 'log-router'"):
+        MockEndpoint(container_name="web")
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"launch_type": "EXTERNAL"},
+        {"latency": -1},
+        {"error_rate": 1.5},
+        {"rate": 0},
+        {"burst": 0},
+        {"port": 70000},
+        {"v2_tags_path": "docs"},
+    ],
+)
+def test_bad_options_raise_value_errors(options: dict[str, Any]) -> None:
+    """Unusable options fail at construction with a ValueError naming the option."""
+    (name,) = options
+
+    with pytest.raises(ValueError, match=name):
+        MockEndpoint(**options)
