@@ -18,6 +18,7 @@ import sys
 import threading
 import time
 import types
+from collections import deque
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal, NamedTuple
@@ -33,6 +34,7 @@ __all__ = ["MockEndpoint", "RecordedRequest"]
 _log = logging.getLogger(__name__)
 
 _LAUNCH_TYPES = ("EC2", "FARGATE")
+MAX_RECORDED = 100_000
 _V2_TAGS_PATHS = ("agent", "documented", "both")
 
 _TEXT = "text/plain; charset=utf-8"
@@ -358,7 +360,10 @@ class MockEndpoint:
         declared = task.get("LaunchType")
         self._launch_type = declared if isinstance(declared, str) and declared else launch_type
         self._stats = StatsSource()
-        self._requests: list[RecordedRequest] = []
+        # The latest answers only: a long `serve` session must not grow without bound.
+        self._requests: deque[RecordedRequest] = deque(maxlen=MAX_RECORDED)
+        self._count = 0
+        self._credentials_count = 0
         self._requests_lock = threading.Lock()
         self._lifecycle_lock = threading.Lock()
         self._server: _Server | None = None
@@ -540,7 +545,7 @@ class MockEndpoint:
 
     @property
     def requests(self) -> list[RecordedRequest]:
-        """Every answer so far, oldest first: ``(method, path, status)`` tuples (a copy)."""
+        """The latest answers (up to 100,000), oldest first: ``(method, path, status)``."""
         with self._requests_lock:
             return list(self._requests)
 
@@ -548,22 +553,25 @@ class MockEndpoint:
     def request_count(self) -> int:
         """How many answers so far."""
         with self._requests_lock:
-            return len(self._requests)
+            return self._count
 
     @property
     def credentials_request_count(self) -> int:
         """How many requests asked for a path with ``credentials`` in it (never served)."""
         with self._requests_lock:
-            return sum("credentials" in unquote(r.path).lower() for r in self._requests)
+            return self._credentials_count
 
     def reset_counts(self) -> None:
         """Forget the answers recorded so far (the throttle's buckets are kept)."""
         with self._requests_lock:
             self._requests.clear()
+            self._count = self._credentials_count = 0
 
     def _record(self, request: RecordedRequest) -> None:
         with self._requests_lock:
             self._requests.append(request)
+            self._count += 1
+            self._credentials_count += "credentials" in unquote(request.path).lower()
 
     # Answering: the agent's outer router, the rate limiter, then its routes.
 
