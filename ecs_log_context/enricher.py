@@ -1,0 +1,90 @@
+"""What the processor, the filter and the formatter share: options, context and their dict."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from .context import EcsContext, Snapshot
+from .fields import build_fields, field_keys
+from .settings import ContextSettings, FieldSettings
+
+__all__ = ["Enricher"]
+
+
+class Enricher:
+    """Mixin: resolves the options once and holds the prebuilt dict the context publishes.
+
+    ``_fields`` is None only before the first answer (records then wait, within the startup
+    bound); afterwards it is a dict, replaced whole, never changed in place, so every record
+    gets one consistent snapshot.
+    """
+
+    __slots__ = ("__weakref__", "_context", "_defaults", "_fields", "_overwrite", "_settings")
+
+    _fields: dict[str, Any] | None
+
+    def _setup(
+        self,
+        *,
+        context: EcsContext | None,
+        enabled: bool | str | None,
+        source: str | None,
+        v2_endpoint: str | None,
+        container_name: str | None,
+        timeout: float | str | None,
+        ttl: float | str | None,
+        fields: str | list[str] | tuple[str, ...] | None,
+        style: str | None,
+        keys: str | Mapping[str, str] | None,
+        tags: str | list[str] | tuple[str, ...] | None,
+        overwrite: bool | str | None,
+        default: str | None = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
+        self._settings = FieldSettings.resolve(
+            fields=fields, style=style, keys=keys, tags=tags, overwrite=overwrite, environ=environ
+        )
+        self._overwrite = self._settings.overwrite
+        self._defaults = {}
+        if default is not None and self._settings.style != "nested":
+            self._defaults = dict.fromkeys(field_keys(self._settings), default)
+        if context is None:
+            settings = ContextSettings.resolve(
+                enabled=enabled,
+                source=source,
+                v2_endpoint=v2_endpoint,
+                container_name=container_name,
+                timeout=timeout,
+                ttl=ttl,
+                environ=environ,
+            )
+            context = EcsContext.shared(settings, environ)
+        elif any(
+            v is not None for v in (enabled, source, v2_endpoint, container_name, timeout, ttl)
+        ):
+            raise TypeError(
+                "give either context or its options (enabled, source, v2_endpoint, "
+                "container_name, timeout, ttl), not both"
+            )
+        self._context = context
+        self._fields = None
+        context.attach(self, wants_tags=bool(self._settings.tags))
+
+    def _build(self, snapshot: Snapshot | None) -> dict[str, Any]:
+        if not self._context.settings.enabled:
+            return {}
+        if snapshot is None:
+            return dict(self._defaults)
+        built = build_fields(snapshot.task, snapshot.container, self._settings)
+        return {**self._defaults, **built} if self._defaults else built
+
+    @property
+    def context(self) -> EcsContext:
+        """The context this takes its fields from."""
+        return self._context
+
+    @property
+    def settings(self) -> FieldSettings:
+        """The field settings in force."""
+        return self._settings
