@@ -1,0 +1,93 @@
+"""`EcsJsonFormatter`: python-json-logger's `JsonFormatter`, adding the fields itself.
+
+The fields go into the JSON object in one dict merge: no per-attribute walk of the record as
+a filter's fields need, and cheaper than ``static_fields``' per-key loop.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from pythonjsonlogger.json import JsonFormatter
+
+from .context import EcsContext
+from .enricher import Enricher
+from .settings import STYLES
+
+__all__ = ["EcsJsonFormatter"]
+
+
+class EcsJsonFormatter(Enricher, JsonFormatter):
+    """A python-json-logger ``JsonFormatter`` that adds the task's identity to every object.
+
+    Every positional and keyword argument of ``JsonFormatter`` is accepted as usual; the
+    library's own options are keyword-only. Keys the record already has (``extra``,
+    ``static_fields``) win, unless ``overwrite``.
+
+    ``style`` is `logging.Formatter`'s (``%``, ``{``, ``$``): the field style
+    (``ECS_LOG_CONTEXT_STYLE``) is ``ecs_style``. As a convenience, ``style="otel"`` (or flat,
+    nested) is taken as ``ecs_style``, since no format style has those names.
+
+    Args:
+        args, kwargs: as ``pythonjsonlogger.json.JsonFormatter``.
+        ecs_style: ``ECS_LOG_CONTEXT_STYLE``: flat, otel or nested.
+        context, enabled, source, v2_endpoint, fields, keys, tags, container_name,
+            timeout, ttl, overwrite, environ: as `EcsContextProcessor`.
+
+    Raises:
+        ConfigurationError: an option or variable holds a value that cannot be used.
+    """
+
+    def __init__(
+        self,
+        *args: Any,
+        context: EcsContext | None = None,
+        enabled: bool | str | None = None,
+        source: str | None = None,
+        v2_endpoint: str | None = None,
+        fields: str | list[str] | tuple[str, ...] | None = None,
+        ecs_style: str | None = None,
+        keys: str | Mapping[str, str] | None = None,
+        tags: str | list[str] | tuple[str, ...] | None = None,
+        container_name: str | None = None,
+        timeout: float | str | None = None,
+        ttl: float | str | None = None,
+        overwrite: bool | str | None = None,
+        environ: Mapping[str, str] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        if isinstance(kwargs.get("style"), str) and kwargs["style"].lower() in STYLES:
+            ecs_style = ecs_style or kwargs.pop("style")
+        JsonFormatter.__init__(self, *args, **kwargs)
+        self._setup(
+            context=context,
+            enabled=enabled,
+            source=source,
+            v2_endpoint=v2_endpoint,
+            container_name=container_name,
+            timeout=timeout,
+            ttl=ttl,
+            fields=fields,
+            style=ecs_style,
+            keys=keys,
+            tags=tags,
+            overwrite=overwrite,
+            environ=environ,
+        )
+
+    def add_fields(
+        self, log_data: dict[str, Any], record: logging.LogRecord, message_dict: dict[str, Any]
+    ) -> None:
+        """Add the usual fields, then the task's identity."""
+        JsonFormatter.add_fields(self, log_data, record, message_dict)
+        fields = self._fields
+        if fields is None:
+            fields = self._context.wait_for_view(self)
+        if fields:
+            if self._overwrite or fields.keys().isdisjoint(log_data):
+                log_data.update(fields)
+            else:
+                for key, value in fields.items():
+                    log_data.setdefault(key, value)

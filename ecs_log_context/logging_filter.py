@@ -1,0 +1,88 @@
+"""`EcsContextFilter`: the standard library's `logging.Filter`."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+
+from .context import EcsContext
+from .enricher import Enricher
+
+__all__ = ["EcsContextFilter"]
+
+
+class EcsContextFilter(Enricher, logging.Filter):
+    """Sets the task's identity as attributes of every record; never drops a record.
+
+    Attach it to handlers (``handler.addFilter(EcsContextFilter())``, or a handler's
+    ``filters`` in `dictConfig`), not to loggers: a logger's filters do not see records
+    propagated from its children. A caller's ``extra`` wins, unless ``overwrite``.
+
+    Args:
+        name: as `logging.Filter`: only records of this logger and its children are
+            enriched ("" for all).
+        default: a value for every key not known yet, so that ``%(ecs_cluster)s`` in a
+            plain format string never fails (flat and otel styles).
+        context, enabled, source, v2_endpoint, fields, style, keys, tags, container_name,
+            timeout, ttl, overwrite, environ: as `EcsContextProcessor`.
+
+    Raises:
+        ConfigurationError: an option or variable holds a value that cannot be used.
+    """
+
+    def __init__(
+        self,
+        name: str = "",
+        *,
+        context: EcsContext | None = None,
+        enabled: bool | str | None = None,
+        source: str | None = None,
+        v2_endpoint: str | None = None,
+        fields: str | list[str] | tuple[str, ...] | None = None,
+        style: str | None = None,
+        keys: str | Mapping[str, str] | None = None,
+        tags: str | list[str] | tuple[str, ...] | None = None,
+        container_name: str | None = None,
+        timeout: float | str | None = None,
+        ttl: float | str | None = None,
+        overwrite: bool | str | None = None,
+        default: str | None = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
+        logging.Filter.__init__(self, name)
+        self._setup(
+            context=context,
+            enabled=enabled,
+            source=source,
+            v2_endpoint=v2_endpoint,
+            container_name=container_name,
+            timeout=timeout,
+            ttl=ttl,
+            fields=fields,
+            style=style,
+            keys=keys,
+            tags=tags,
+            overwrite=overwrite,
+            default=default,
+            environ=environ,
+        )
+        self._named = bool(name)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Add the fields to the record; always True."""
+        if self._named and not logging.Filter.filter(self, record):
+            return True
+        fields = self._fields
+        if fields is None:
+            fields = self._context.wait_for_view(self)
+        if fields:
+            attributes = record.__dict__
+            if self._overwrite or fields.keys().isdisjoint(attributes):
+                attributes.update(fields)
+            else:
+                for key, value in fields.items():
+                    attributes.setdefault(key, value)
+        return True
+
+    def __repr__(self) -> str:
+        return f"EcsContextFilter(style={self._settings.style!r}, fields={self._settings.fields!r})"

@@ -1,0 +1,91 @@
+"""`EcsContextProcessor`: the structlog processor. structlog itself is never imported here."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, MutableMapping
+from typing import Any
+
+from .context import EcsContext
+from .enricher import Enricher
+
+__all__ = ["EcsContextProcessor"]
+
+
+class EcsContextProcessor(Enricher):
+    """Adds the task's identity to every structlog event dict.
+
+    Keys the event dict already has win, unless ``overwrite``. Every option mirrors an
+    environment variable; an argument wins over the environment, which wins over the default.
+
+    Args:
+        context: the `EcsContext` to use; by default, the one shared by the whole process.
+        enabled: ``ECS_LOG_CONTEXT_ENABLED``.
+        source: ``ECS_LOG_CONTEXT_SOURCE``: auto, v4, v3, v2 or file.
+        v2_endpoint: ``ECS_LOG_CONTEXT_V2_ENDPOINT``.
+        fields: ``ECS_LOG_CONTEXT_FIELDS``: field names, ``default`` or ``all``.
+        style: ``ECS_LOG_CONTEXT_STYLE``: flat, otel or nested.
+        keys: ``ECS_LOG_CONTEXT_KEYS``: renames, ``"cluster=cluster_name"`` or a mapping.
+        tags: ``ECS_LOG_CONTEXT_TAGS``: task tags to add, ``*`` for all.
+        container_name: ``ECS_LOG_CONTEXT_CONTAINER_NAME``.
+        timeout: ``ECS_LOG_CONTEXT_TIMEOUT`` seconds.
+        ttl: ``ECS_LOG_CONTEXT_TTL`` seconds.
+        overwrite: ``ECS_LOG_CONTEXT_OVERWRITE``.
+        environ: an environment to read instead of ``os.environ``.
+
+    Raises:
+        ConfigurationError: an option or variable holds a value that cannot be used.
+    """
+
+    __slots__ = ()
+
+    def __init__(
+        self,
+        *,
+        context: EcsContext | None = None,
+        enabled: bool | str | None = None,
+        source: str | None = None,
+        v2_endpoint: str | None = None,
+        fields: str | list[str] | tuple[str, ...] | None = None,
+        style: str | None = None,
+        keys: str | Mapping[str, str] | None = None,
+        tags: str | list[str] | tuple[str, ...] | None = None,
+        container_name: str | None = None,
+        timeout: float | str | None = None,
+        ttl: float | str | None = None,
+        overwrite: bool | str | None = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
+        self._setup(
+            context=context,
+            enabled=enabled,
+            source=source,
+            v2_endpoint=v2_endpoint,
+            container_name=container_name,
+            timeout=timeout,
+            ttl=ttl,
+            fields=fields,
+            style=style,
+            keys=keys,
+            tags=tags,
+            overwrite=overwrite,
+            environ=environ,
+        )
+
+    def __call__(
+        self, logger: Any, method_name: str, event_dict: MutableMapping[str, Any]
+    ) -> MutableMapping[str, Any]:
+        fields = self._fields
+        if fields is None:
+            fields = self._context.wait_for_view(self)
+        if fields:
+            if self._overwrite or fields.keys().isdisjoint(event_dict):
+                event_dict.update(fields)
+            else:
+                for key, value in fields.items():
+                    event_dict.setdefault(key, value)
+        return event_dict
+
+    def __repr__(self) -> str:
+        return (
+            f"EcsContextProcessor(style={self._settings.style!r}, fields={self._settings.fields!r})"
+        )
