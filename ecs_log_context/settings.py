@@ -12,7 +12,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from .errors import ConfigurationError
 
@@ -45,7 +45,12 @@ def _env(environ: Mapping[str, str], name: str) -> str | None:
 def _pick(environ: Mapping[str, str], name: str, given: object) -> tuple[object | None, str]:
     """Return (the raw value, the name to report) from the argument, else the environment."""
     if given is not None:
-        return given, name.removeprefix("ECS_LOG_CONTEXT_").lower()
+        argument = name.removeprefix("ECS_LOG_CONTEXT_").lower()
+        if isinstance(given, str) and len(given) > MAX_VALUE_LENGTH:
+            raise ConfigurationError(
+                argument, given, f"a value of at most {MAX_VALUE_LENGTH} characters"
+            )
+        return given, argument
     return _env(environ, name), name
 
 
@@ -65,7 +70,7 @@ def parse_bool(name: str, value: object) -> bool:
 def parse_seconds(name: str, value: object, *, minimum: float, maximum: float) -> float:
     """Read a finite number of seconds within [minimum, maximum]."""
     accepted = f"a number of seconds from {minimum:g} to {maximum:g}"
-    if isinstance(value, bool):
+    if isinstance(value, bool) or (isinstance(value, str) and "_" in value):
         raise ConfigurationError(name, value, accepted)
     try:
         seconds = float(value)  # type: ignore[arg-type]
@@ -109,14 +114,16 @@ def _check_url(name: str, value: object) -> str:
         parts.port  # noqa: B018 -- raises ValueError on a malformed port
     except ValueError:
         raise ConfigurationError(name, value, accepted) from None
+    if parts.username is not None or parts.password is not None:
+        # Say what is wrong without repeating the password.
+        shown = value.strip().replace(parts.netloc, "***@" + parts.netloc.rpartition("@")[2])
+        raise ConfigurationError(name, shown, accepted)
     if (
         parts.scheme not in ("http", "https")
         or not parts.hostname
-        or parts.username is not None
-        or parts.password is not None
         or parts.query
         or parts.fragment
-        or "credentials" in parts.path.lower()
+        or "credentials" in unquote(parts.path).lower()
         or any(ord(ch) < 33 or ord(ch) == 127 for ch in value.strip())
     ):
         raise ConfigurationError(name, value, accepted)
@@ -232,6 +239,8 @@ def _parse_keys(name: str, value: object) -> tuple[tuple[str, str], ...]:
         if field not in ALL_FIELDS or not isinstance(key, str) or not _KEY_RE.match(key.strip()):
             raise ConfigurationError(name, value, accepted + "; keys of letters, digits, _ . -")
         renames[field] = key.strip()
+    if len(set(renames.values())) < len(renames):
+        raise ConfigurationError(name, value, accepted + ", each to a different key")
     return tuple(renames.items())
 
 
