@@ -8,6 +8,7 @@ the views' dicts, and the process's forks.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import logging
 import os
 import random
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
+from ._held_records import holding_http_records
 from .client import MetadataClient
 from .errors import MetadataError, NoMetadataSourceError
 from .fields import build_fields
@@ -327,13 +329,17 @@ class EcsContext:
 
     # -- fetching ---------------------------------------------------------------------------
 
-    def _start_thread(self) -> None:
+    def _start_thread(self, *, first_delay: float = 0.0) -> None:
         if self._stopped or (self._thread is not None and self._thread.is_alive()):
             return
-        self._thread = threading.Thread(target=self._run, name="ecs-log-context", daemon=True)
+        self._thread = threading.Thread(
+            target=self._run, args=(first_delay,), name="ecs-log-context", daemon=True
+        )
         self._thread.start()
 
-    def _run(self) -> None:
+    def _run(self, first_delay: float) -> None:
+        if first_delay and self._wake.wait(first_delay):
+            self._wake.clear()
         failures = 0
         while not self._stopped:
             ok = self._fetch()
@@ -354,13 +360,15 @@ class EcsContext:
         """One fetch, one at a time; publishes on success. True on success."""
         with self._fetch_lock:
             _fetching.active = True
+            first = contextlib.nullcontext() if self._first.is_set() else holding_http_records()
             try:
-                return self._fetch_locked()
+                with first:
+                    return self._fetch_locked()
             except Exception:  # never let a bug kill the refresher or reach a log call
-                logger.exception("ECS log context: unexpected error while fetching metadata")
                 self._error = "unexpected error (logged on the ecs_log_context logger)"
                 if not self._first.is_set():
                     self._publish(None)
+                logger.exception("ECS log context: unexpected error while fetching metadata")
                 return False
             finally:
                 _fetching.active = False
@@ -378,9 +386,9 @@ class EcsContext:
             task, container = self._client.task_and_container(with_tags=with_tags)
         except MetadataError as exc:
             self._error = str(exc)
-            self._set_state("stale" if self._snapshot else "failing")
             if not self._first.is_set():
                 self._publish(None)  # the first answer is a failure: nobody waits any longer
+            self._set_state("stale" if self._snapshot else "failing")
             return False
         snapshot = Snapshot(
             task=task,
@@ -423,8 +431,13 @@ class EcsContext:
         # Another thread may have held a lock at fork time: the child gets new ones, keeps
         # the snapshot, and restarts the refresher (the parent's thread does not exist here).
         self._new_process()
-        if self.source is not None and (self._snapshot is None or self.settings.ttl > 0):
+        if self.source is None:
+            return
+        if self._snapshot is None:
             self._start_thread()
+        elif self.settings.ttl > 0:
+            # The inherited snapshot is fresh: a fleet of workers must not all ask again now.
+            self._start_thread(first_delay=self.settings.ttl * random.uniform(0.9, 1.1))  # noqa: S311
 
 
 def _reinit_after_fork() -> None:
