@@ -58,7 +58,9 @@ class EcsJsonFormatter(Enricher, JsonFormatter):
         environ: Mapping[str, str] | None = None,
         **kwargs: Any,
     ) -> None:
-        if isinstance(kwargs.get("style"), str) and kwargs["style"].lower() in STYLES:
+        if kwargs.get("style", "") is None:
+            del kwargs["style"]  # dictConfig-style "not given"
+        elif isinstance(kwargs.get("style"), str) and kwargs["style"].lower() in STYLES:
             ecs_style = ecs_style or kwargs.pop("style")
         JsonFormatter.__init__(self, *args, **kwargs)
         self._setup(
