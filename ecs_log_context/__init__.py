@@ -6,11 +6,11 @@ the first use of `EcsJsonFormatter`, and structlog never.
 
 from __future__ import annotations
 
+import importlib
 import logging
 from typing import TYPE_CHECKING, Any
 
-from .client import MetadataClient
-from .context import EcsContext, Snapshot, Status
+from .context import EcsContext
 from .errors import (
     ConfigurationError,
     InvalidMetadataError,
@@ -21,11 +21,13 @@ from .errors import (
     NoMetadataSourceError,
 )
 from .logging_filter import EcsContextFilter
-from .models import ContainerMetadata, ContainerStats, TaskMetadata
 from .processor import EcsContextProcessor
 
 if TYPE_CHECKING:
+    from .client import MetadataClient
     from .json_formatter import EcsJsonFormatter
+    from .models import ContainerMetadata, ContainerStats, TaskMetadata
+    from .snapshot import Snapshot, Status
 
 __all__ = [
     "ConfigurationError",
@@ -52,11 +54,25 @@ __all__ = [
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 
-def __getattr__(name: str) -> Any:
-    if name == "EcsJsonFormatter":
-        from .json_formatter import EcsJsonFormatter
+# Loaded on first use: the models alone take ~20 ms to import, the formatter needs
+# python-json-logger, and a log call needs neither.
+_LAZY = {
+    "ContainerMetadata": "models",
+    "ContainerStats": "models",
+    "EcsJsonFormatter": "json_formatter",
+    "MetadataClient": "client",
+    "Snapshot": "snapshot",
+    "Status": "snapshot",
+    "TaskMetadata": "models",
+}
 
-        return EcsJsonFormatter
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        module = importlib.import_module(f".{_LAZY[name]}", __name__)
+        value = getattr(module, name)
+        globals()[name] = value
+        return value
     if name == "__version__":
         from ._version import version
 

@@ -6,7 +6,6 @@ import re
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
-from . import arn
 from .settings import FieldSettings
 
 if TYPE_CHECKING:
@@ -77,6 +76,8 @@ def _log_option(container: ContainerMetadata | None, name: str) -> str | None:
 def _values(
     task: TaskMetadata, container: ContainerMetadata | None, style: str
 ) -> dict[str, Callable[[], object]]:
+    from . import arn  # only a fetch needs it: keeps the package import light
+
     task_arn = task.task_arn or ""
 
     def cluster() -> str | None:
