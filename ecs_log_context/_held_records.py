@@ -60,4 +60,20 @@ def holding_http_records() -> Iterator[None]:
     finally:
         _local.held = None
         for record in held:
-            logging.getLogger(record.name).handle(record)
+            _hand_on(record)
+
+
+def _hand_on(record: logging.LogRecord) -> None:
+    """Finish `Logger.handle` for a held record: the filters after ours, then the handlers."""
+    logger = logging.getLogger(record.name)
+    filters = logger.filters
+    after = filters[filters.index(_FILTER) + 1 :] if _FILTER in filters else []
+    for later in after:
+        # A Filter (or anything with .filter), or a plain callable.
+        result = later.filter(record) if hasattr(later, "filter") else later(record)
+        if not result:
+            return
+        if isinstance(result, logging.LogRecord):  # Python 3.12+: a filter may replace it
+            record = result
+    if not logger.disabled:
+        logger.callHandlers(record)

@@ -16,21 +16,28 @@ import threading
 import time
 import weakref
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from ._held_records import holding_http_records
-from .client import MetadataClient
 from .errors import MetadataError, NoMetadataSourceError
 from .fields import build_fields
 from .settings import ContextSettings, FieldSettings
 from .source import Source, find_source
 
 if TYPE_CHECKING:
-    from .models import ContainerMetadata, TaskMetadata
+    from .client import MetadataClient
+    from .snapshot import Snapshot, Status
 
-__all__ = ["EcsContext", "Snapshot", "Status"]
+    class View(Protocol):
+        """What an integration exposes to its context: the dict that its records get."""
+
+        _fields: dict[str, Any] | None
+
+        def _build(self, snapshot: Snapshot | None) -> dict[str, Any]: ...
+
+
+__all__ = ["EcsContext"]
 
 logger = logging.getLogger("ecs_log_context")
 
@@ -44,60 +51,6 @@ _fetching = threading.local()
 
 def _jitter(seconds: float) -> float:
     return seconds * random.uniform(0.5, 1.5)  # noqa: S311 -- spreading retries, not secrets
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """One successful fetch: everything the fields of a record come from.
-
-    Attributes:
-        task: the task's metadata.
-        container: this container's, or None where it cannot be told.
-        source: where it came from.
-        fetched_at: when (UTC).
-        duration: how long the fetch took, in seconds.
-        with_tags: whether the task came from the taskWithTags route.
-    """
-
-    task: TaskMetadata
-    container: ContainerMetadata | None
-    source: Source
-    fetched_at: datetime
-    duration: float
-    with_tags: bool
-
-
-@dataclass(frozen=True)
-class Status:
-    """What an `EcsContext` knows and is doing.
-
-    Attributes:
-        state: ``disabled``, ``off_ecs``, ``waiting`` (no answer yet), ``ready``, ``stale``
-            (the last refresh failed; the last good snapshot is in use) or ``failing`` (no
-            success yet; retrying with backoff).
-        source: ``v4``, ``v3``, ``v2``, ``file``, or None.
-        location: the URL or path asked.
-        last_error: the last failure, as a sentence, or None.
-        last_success: when the last success was, or None.
-        fetch_duration: how long the last successful fetch took, in seconds.
-        attempts: how many fetches were made.
-    """
-
-    state: str
-    source: str | None
-    location: str | None
-    last_error: str | None
-    last_success: datetime | None
-    fetch_duration: float | None
-    attempts: int
-
-
-class View(Protocol):
-    """What an integration exposes to its context: the dict that its records get."""
-
-    _fields: dict[str, Any] | None
-
-    def _build(self, snapshot: Snapshot | None) -> dict[str, Any]: ...
 
 
 class EcsContext:
@@ -114,6 +67,9 @@ class EcsContext:
         timeout: ``ECS_LOG_CONTEXT_TIMEOUT``: the HTTP timeout, and the longest the first log
             calls wait for the first answer.
         ttl: ``ECS_LOG_CONTEXT_TTL``: seconds between refreshes; 0 never refreshes.
+        with_tags: read the task from the taskWithTags route (default: when
+            ``ECS_LOG_CONTEXT_TAGS`` is set). A processor, filter or formatter that asks for
+            tags turns it on.
         environ: the environment to read instead of ``os.environ``.
 
     Raises:
@@ -133,6 +89,7 @@ class EcsContext:
         container_name: str | None = None,
         timeout: float | str | None = None,
         ttl: float | str | None = None,
+        with_tags: bool | None = None,
         environ: Mapping[str, str] | None = None,
     ) -> None:
         self.settings = ContextSettings.resolve(
@@ -156,7 +113,9 @@ class EcsContext:
                     logger.warning("ECS log context is off: %s", exc)
         self._snapshot: Snapshot | None = None
         self._views: weakref.WeakSet[Any] = weakref.WeakSet()
-        self._want_tags = False
+        if with_tags is None:
+            with_tags = bool(FieldSettings.resolve(environ=environ).tags)
+        self._want_tags = with_tags
         self._attempts = 0
         self._state = (
             "waiting" if self.source else ("off_ecs" if self.settings.enabled else "disabled")
@@ -188,9 +147,19 @@ class EcsContext:
 
     @classmethod
     def shared(
-        cls, settings: ContextSettings, environ: Mapping[str, str] | None = None
+        cls,
+        settings: ContextSettings,
+        environ: Mapping[str, str] | None = None,
+        *,
+        with_tags: bool = False,
     ) -> EcsContext:
-        """The one context of this process with these settings."""
+        """The one context of this process with these settings.
+
+        Args:
+            settings: the context settings.
+            environ: the environment it reads instead of ``os.environ``.
+            with_tags: the caller needs task tags: a new context fetches them from the start.
+        """
         key = (settings, None if environ is None else repr(sorted(environ.items())))
         with cls._shared_lock:
             context = cls._shared.get(key)
@@ -202,6 +171,7 @@ class EcsContext:
                     container_name=settings.container_name,
                     timeout=settings.timeout,
                     ttl=settings.ttl,
+                    with_tags=with_tags or None,
                     environ=environ,
                 )
                 cls._shared[key] = context
@@ -230,6 +200,8 @@ class EcsContext:
 
     def status(self) -> Status:
         """The state, the source, the last error and the last success."""
+        from .snapshot import Status
+
         snapshot = self._snapshot
         return Status(
             state=self._state,
@@ -288,8 +260,8 @@ class EcsContext:
             refetch = wants_tags and not self._want_tags
             if refetch:
                 self._want_tags = True
-        if refetch and self._snapshot is not None:
-            self._wake.set()
+        if refetch and self.source is not None:
+            self._wake.set()  # a fetch without tags is done or under way: fetch again now
             self._start_thread()
 
     def _view_fields(self, view: View) -> dict[str, Any] | None:
@@ -347,6 +319,9 @@ class EcsContext:
                 return
             if ok:
                 failures = 0
+                snapshot = self._snapshot
+                if snapshot is not None and snapshot.with_tags == self._want_tags:
+                    self._wake.clear()
                 if self.settings.ttl == 0 and not self._wake.is_set():
                     return
                 delay = self.settings.ttl * random.uniform(0.9, 1.1)  # noqa: S311
@@ -374,6 +349,10 @@ class EcsContext:
                 _fetching.active = False
 
     def _fetch_locked(self) -> bool:
+        # The client (and its models, httpx) load in this background thread, not at import.
+        from .client import MetadataClient
+        from .snapshot import Snapshot
+
         source = self.source
         if source is None:
             return False
@@ -385,6 +364,8 @@ class EcsContext:
                 self._client = MetadataClient.from_source(source, self.settings)
             task, container = self._client.task_and_container(with_tags=with_tags)
         except MetadataError as exc:
+            if self._stopped:
+                return False  # closed under the fetch: nothing to say, nothing will retry
             self._error = str(exc)
             if not self._first.is_set():
                 self._publish(None)  # the first answer is a failure: nobody waits any longer

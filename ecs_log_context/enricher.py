@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .context import EcsContext, Snapshot
+from .context import EcsContext
 from .fields import build_fields, field_keys
 from .settings import ContextSettings, FieldSettings
+
+if TYPE_CHECKING:
+    from .snapshot import Snapshot
 
 __all__ = ["Enricher"]
 
@@ -59,7 +62,7 @@ class Enricher:
                 ttl=ttl,
                 environ=environ,
             )
-            context = EcsContext.shared(settings, environ)
+            context = EcsContext.shared(settings, environ, with_tags=bool(self._settings.tags))
         elif any(
             v is not None for v in (enabled, source, v2_endpoint, container_name, timeout, ttl)
         ):
@@ -72,9 +75,9 @@ class Enricher:
         context.attach(self, wants_tags=bool(self._settings.tags))
 
     def _build(self, snapshot: Snapshot | None) -> dict[str, Any]:
-        if not self._context.settings.enabled:
-            return {}
-        if snapshot is None:
+        if snapshot is None or not self._context.settings.enabled:
+            # Placeholders are the user's constants, not metadata: they keep a format string
+            # such as %(ecs_cluster)s working, disabled or not.
             return dict(self._defaults)
         built = build_fields(snapshot.task, snapshot.container, self._settings)
         return {**self._defaults, **built} if self._defaults else built

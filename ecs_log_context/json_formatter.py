@@ -14,6 +14,7 @@ from pythonjsonlogger.json import JsonFormatter
 
 from .context import EcsContext
 from .enricher import Enricher
+from .errors import ConfigurationError
 from .settings import STYLES
 
 __all__ = ["EcsJsonFormatter"]
@@ -63,21 +64,27 @@ class EcsJsonFormatter(Enricher, JsonFormatter):
         elif isinstance(kwargs.get("style"), str) and kwargs["style"].lower() in STYLES:
             ecs_style = ecs_style or kwargs.pop("style")
         JsonFormatter.__init__(self, *args, **kwargs)
-        self._setup(
-            context=context,
-            enabled=enabled,
-            source=source,
-            v2_endpoint=v2_endpoint,
-            container_name=container_name,
-            timeout=timeout,
-            ttl=ttl,
-            fields=fields,
-            style=ecs_style,
-            keys=keys,
-            tags=tags,
-            overwrite=overwrite,
-            environ=environ,
-        )
+        try:
+            self._setup(
+                context=context,
+                enabled=enabled,
+                source=source,
+                v2_endpoint=v2_endpoint,
+                container_name=container_name,
+                timeout=timeout,
+                ttl=ttl,
+                fields=fields,
+                style=ecs_style,
+                keys=keys,
+                tags=tags,
+                overwrite=overwrite,
+                environ=environ,
+            )
+        except ConfigurationError as error:
+            if error.name != "style":
+                raise
+            # On a formatter, "style" is logging's: name the option that was wrong.
+            raise ConfigurationError("ecs_style", error.value, error.accepted) from None
 
     def add_fields(
         self, log_data: dict[str, Any], record: logging.LogRecord, message_dict: dict[str, Any]
