@@ -1,0 +1,537 @@
+"""Shared helpers of the behaviour tests: one real logging pipeline per integration, the
+mock's samples and the fields they must give, loopback endpoints, and a forked child.
+
+Every pipeline is a real one: structlog's own processor chain ending in a JSON renderer, a
+`logging.Logger` whose handler carries the filter, a handler whose formatter is
+`EcsJsonFormatter`. `Pipeline.log(**keys)` logs one record with these caller keys and returns
+the dict of what came out, without the message itself.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+import os
+import select
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator
+from importlib import resources
+from typing import Any
+
+import structlog
+
+from ecs_log_context import EcsContext, EcsContextFilter, EcsContextProcessor, EcsJsonFormatter
+from ecs_log_context.mock.server import MockEndpoint
+
+from .scripted_server import Answer, ScriptedServer
+
+KINDS = ("structlog", "filter", "formatter")
+
+# Attributes every LogRecord has: what is left over came from the caller or the filter.
+STANDARD_ATTRIBUTES = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
+
+
+# -- pipelines ---------------------------------------------------------------------------------
+
+
+class CaptureHandler(logging.Handler):
+    """Keeps what each record became: per thread the last one, and all of them in order."""
+
+    def __init__(self, convert: Callable[[logging.LogRecord], dict[str, Any]]) -> None:
+        super().__init__(logging.DEBUG)
+        self.convert = convert
+        self.outputs: list[tuple[str, dict[str, Any]]] = []
+        self._local = threading.local()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        out = self.convert(record)
+        self._local.last = out
+        self.outputs.append((record.name, out))
+
+    @property
+    def last(self) -> dict[str, Any]:
+        """What the last record this thread logged became."""
+        return dict(self._local.last)
+
+
+def record_attributes(record: logging.LogRecord) -> dict[str, Any]:
+    """The attributes a caller (``extra=``) or a filter added to a record."""
+    return {k: v for k, v in record.__dict__.items() if k not in STANDARD_ATTRIBUTES}
+
+
+class Pipeline:
+    """A logging pipeline through one integration.
+
+    Attributes:
+        kind: ``structlog``, ``filter`` or ``formatter``.
+        enricher: the processor, filter or formatter under test.
+        handler: the capturing handler (None for the pure structlog pipeline).
+    """
+
+    def __init__(
+        self,
+        kind: str,
+        enricher: Any,
+        log: Callable[[str, dict[str, Any]], dict[str, Any]],
+        handler: CaptureHandler | None = None,
+    ) -> None:
+        self.kind = kind
+        self.enricher = enricher
+        self.handler = handler
+        self._log = log
+
+    @property
+    def context(self) -> EcsContext:
+        """The context the enricher takes its fields from."""
+        return self.enricher.context  # type: ignore[no-any-return]
+
+    def log(self, **keys: Any) -> dict[str, Any]:
+        """Log one record with these caller keys; what came out, without the message."""
+        return self._log("hello", keys)
+
+    @property
+    def outputs(self) -> list[tuple[str, dict[str, Any]]]:
+        """(logger name, what came out) of every record the handler saw."""
+        assert self.handler is not None
+        return list(self.handler.outputs)
+
+
+def _without(out: dict[str, Any], *names: str) -> dict[str, Any]:
+    return {k: v for k, v in out.items() if k not in names}
+
+
+def _json_of(formatter: logging.Formatter, drop: str) -> Callable[[logging.LogRecord], dict]:
+    def convert(record: logging.LogRecord) -> dict[str, Any]:
+        return _without(json.loads(formatter.format(record)), drop)
+
+    return convert
+
+
+def _stdlib_logger(name: str, handler: logging.Handler) -> logging.Logger:
+    # A logger outside logging's manager: nothing else in the process writes to it.
+    logger = logging.Logger(name, logging.DEBUG)
+    logger.propagate = False
+    logger.addHandler(handler)
+    return logger
+
+
+def build(kind: str, **options: Any) -> Pipeline:
+    """A pipeline through `kind`, its enricher built with these options."""
+    if kind == "structlog":
+        processor = EcsContextProcessor(**options)
+        logger = structlog.wrap_logger(
+            structlog.ReturnLogger(),
+            processors=[processor, structlog.processors.JSONRenderer()],
+            wrapper_class=structlog.make_filtering_bound_logger(logging.DEBUG),
+            cache_logger_on_first_use=False,
+        )
+
+        def log_structlog(message: str, keys: dict[str, Any]) -> dict[str, Any]:
+            return _without(json.loads(logger.info(message, **keys)), "event")
+
+        return Pipeline(kind, processor, log_structlog)
+    if kind == "filter":
+        enricher: Any = EcsContextFilter(**options)
+        handler = CaptureHandler(record_attributes)
+        handler.addFilter(enricher)
+    elif kind == "formatter":
+        enricher = EcsJsonFormatter(**options)
+        handler = CaptureHandler(_json_of(enricher, "message"))
+        handler.setFormatter(enricher)
+    else:
+        raise ValueError(kind)
+    logger = _stdlib_logger(f"tests.{kind}", handler)
+
+    def log_stdlib(message: str, keys: dict[str, Any]) -> dict[str, Any]:
+        logger.info(message, extra=keys)
+        return handler.last
+
+    return Pipeline(kind, enricher, log_stdlib, handler)
+
+
+def build_on_root(kind: str, **options: Any) -> Pipeline:
+    """A pipeline whose handler sits on the root logger, where other libraries' records go.
+
+    structlog goes through the standard library as its documentation shows: its own records
+    through the processor chain, foreign ones (httpx's) through ``foreign_pre_chain``, both
+    rendered by ``ProcessorFormatter``. The caller must restore the root logger (conftest does).
+    """
+    app = logging.getLogger("tests.app")
+    if kind == "structlog":
+        enricher: Any = EcsContextProcessor(**options)
+        formatter = structlog.stdlib.ProcessorFormatter(
+            processors=[
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                structlog.processors.JSONRenderer(),
+            ],
+            foreign_pre_chain=[structlog.stdlib.ExtraAdder(), enricher],
+        )
+        handler = CaptureHandler(_json_of(formatter, "event"))
+        handler.setFormatter(formatter)
+        bound = structlog.wrap_logger(
+            app,
+            processors=[enricher, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+            wrapper_class=structlog.stdlib.BoundLogger,
+            cache_logger_on_first_use=False,
+        )
+
+        def emit(message: str, keys: dict[str, Any]) -> None:
+            bound.info(message, **keys)
+
+    else:
+        if kind == "filter":
+            enricher = EcsContextFilter(**options)
+            handler = CaptureHandler(record_attributes)
+            handler.addFilter(enricher)
+        else:
+            enricher = EcsJsonFormatter(**options)
+            handler = CaptureHandler(_json_of(enricher, "message"))
+            handler.setFormatter(enricher)
+
+        def emit(message: str, keys: dict[str, Any]) -> None:
+            app.info(message, extra=keys)
+
+    root = logging.getLogger()
+    root.addHandler(handler)
+    app.setLevel(logging.NOTSET)
+
+    def log_root(message: str, keys: dict[str, Any]) -> dict[str, Any]:
+        emit(message, keys)
+        return handler.last
+
+    return Pipeline(kind, enricher, log_root, handler)
+
+
+class Integration:
+    """One of the three integrations, for a parametrized fixture."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+
+    def __repr__(self) -> str:
+        return f"Integration({self.kind!r})"
+
+    def build(self, **options: Any) -> Pipeline:
+        """A pipeline on a logger of its own; see `build`."""
+        return build(self.kind, **options)
+
+    def build_on_root(self, **options: Any) -> Pipeline:
+        """A pipeline whose handler is on the root logger; see `build_on_root`."""
+        return build_on_root(self.kind, **options)
+
+
+# -- the mock's samples and the fields they give -------------------------------------------------
+
+
+def sample_task(launch_type: str) -> dict[str, Any]:
+    """A fresh copy of the mock's built-in sample task (v4 shape, with tags)."""
+    name = {"EC2": "ec2_task.json", "FARGATE": "fargate_task.json"}[launch_type]
+    path = resources.files("ecs_log_context.mock").joinpath("samples").joinpath(name)
+    return json.loads(path.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+
+
+EC2_TASK_ARN = (
+    "arn:aws:ecs:eu-west-1:123456789012:task/demo-cluster/76be24d3175828cbe93ade21d8878367"
+)
+FARGATE_TASK_ARN = (
+    "arn:aws:ecs:eu-west-1:123456789012:task/demo-cluster/ae54c116136f52eb3fff4e8f0644874e"
+)
+CLUSTER_ARN = "arn:aws:ecs:eu-west-1:123456789012:cluster/demo-cluster"
+IMAGE = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/checkout-api:1.14.2"
+
+# The value of every field for "this" container (checkout-api) of each sample, as PRODUCT.md's
+# field table defines them.
+SAMPLE_VALUES: dict[str, dict[str, str]] = {
+    "EC2": {
+        "cluster": "demo-cluster",
+        "task_arn": EC2_TASK_ARN,
+        "family": "checkout-api",
+        "revision": "7",
+        "availability_zone": "eu-west-1a",
+        "container_name": "checkout-api",
+        "task_id": "76be24d3175828cbe93ade21d8878367",
+        "container_id": "886ab76314a210e011ba00fbe6e069013abb4ade5ef49c7fdb613d26523a2141",
+        "region": "eu-west-1",
+        "account_id": "123456789012",
+        "launch_type": "EC2",
+        "container_arn": "arn:aws:ecs:eu-west-1:123456789012:container/demo-cluster/"
+        "76be24d3175828cbe93ade21d8878367/0fac4619-685d-4c9d-bfb5-cdb6edc01700",
+        "image": IMAGE,
+        "task_definition": "checkout-api:7",
+        "service_name": "checkout-api",
+        "log_group": "/ecs/checkout-api",
+        "log_stream": "ecs/checkout-api/76be24d3175828cbe93ade21d8878367",
+    },
+    "FARGATE": {
+        "cluster": "demo-cluster",
+        "task_arn": FARGATE_TASK_ARN,
+        "family": "checkout-api",
+        "revision": "7",
+        "availability_zone": "eu-west-1b",
+        "container_name": "checkout-api",
+        "task_id": "ae54c116136f52eb3fff4e8f0644874e",
+        "container_id": "ae54c116136f52eb3fff4e8f0644874e-1664421365",
+        "region": "eu-west-1",
+        "account_id": "123456789012",
+        "launch_type": "FARGATE",
+        "container_arn": "arn:aws:ecs:eu-west-1:123456789012:container/demo-cluster/"
+        "ae54c116136f52eb3fff4e8f0644874e/85690d1a-e383-4f8d-82b8-dfeba0c4b6a8",
+        "image": IMAGE,
+        "task_definition": "checkout-api:7",
+        "service_name": "checkout-api",
+        "log_group": "/ecs/checkout-api",
+        "log_stream": "ecs/checkout-api/ae54c116136f52eb3fff4e8f0644874e",
+    },
+}
+SAMPLE_TAGS = {
+    "aws:ecs:clusterName": "demo-cluster",
+    "aws:ecs:serviceName": "checkout-api",
+    "environment": "staging",
+    "team": "payments",
+}
+
+DEFAULT_GROUP = (
+    "cluster",
+    "task_arn",
+    "family",
+    "revision",
+    "availability_zone",
+    "container_name",
+)
+ALL_GROUP = (
+    *DEFAULT_GROUP,
+    "task_id",
+    "container_id",
+    "region",
+    "account_id",
+    "launch_type",
+    "container_arn",
+    "image",
+    "task_definition",
+    "service_name",
+    "log_group",
+    "log_stream",
+)
+# PRODUCT.md's field table, key by key.
+FLAT_KEYS = {
+    "cluster": "ecs_cluster",
+    "task_arn": "ecs_task_arn",
+    "family": "ecs_task_family",
+    "revision": "ecs_task_revision",
+    "availability_zone": "ecs_availability_zone",
+    "container_name": "ecs_container_name",
+    "task_id": "ecs_task_id",
+    "container_id": "ecs_container_id",
+    "region": "ecs_region",
+    "account_id": "ecs_account_id",
+    "launch_type": "ecs_launch_type",
+    "container_arn": "ecs_container_arn",
+    "image": "ecs_container_image",
+    "task_definition": "ecs_task_definition",
+    "service_name": "ecs_service_name",
+    "log_group": "ecs_log_group",
+    "log_stream": "ecs_log_stream",
+}
+OTEL_KEYS = {
+    "cluster": "aws.ecs.cluster.arn",
+    "task_arn": "aws.ecs.task.arn",
+    "family": "aws.ecs.task.family",
+    "revision": "aws.ecs.task.revision",
+    "availability_zone": "cloud.availability_zone",
+    "container_name": "container.name",
+    "task_id": "aws.ecs.task.id",
+    "container_id": "container.id",
+    "region": "cloud.region",
+    "account_id": "cloud.account.id",
+    "launch_type": "aws.ecs.launchtype",
+    "container_arn": "aws.ecs.container.arn",
+    "image": "container.image.name",
+    "log_group": "aws.log.group.names",
+    "log_stream": "aws.log.stream.names",
+}
+
+
+def fields_from(values: dict[str, str], style: str = "flat") -> dict[str, Any]:
+    """The keys a record gets from these field values in this style (PRODUCT.md's table)."""
+    if style == "flat":
+        return {FLAT_KEYS[field]: value for field, value in values.items()}
+    if style == "nested":
+        return {"ecs": {FLAT_KEYS[f].removeprefix("ecs_"): v for f, v in values.items()}}
+    out: dict[str, Any] = {"cloud.provider": "aws", "cloud.platform": "aws_ecs"}
+    for field, value in values.items():
+        if field not in OTEL_KEYS:
+            continue
+        if field == "cluster":
+            value = CLUSTER_ARN  # noqa: PLW2901 -- otel wants the full ARN
+        elif field == "launch_type":
+            value = value.lower()  # noqa: PLW2901
+        out[OTEL_KEYS[field]] = [value] if field in ("log_group", "log_stream") else value
+    if "task_arn" in values:
+        out["aws.ecs.task.id"] = values["task_arn"].rsplit("/", 1)[-1]
+    return out
+
+
+def expected_fields(launch_type: str, style: str = "flat", group: str = "default") -> dict:
+    """What a record gets from the mock's sample of this launch type."""
+    names = DEFAULT_GROUP if group == "default" else ALL_GROUP
+    values = SAMPLE_VALUES[launch_type]
+    return fields_from({name: values[name] for name in names}, style)
+
+
+# -- endpoints -----------------------------------------------------------------------------------
+
+
+def mock_endpoints() -> Iterator[Callable[..., MockEndpoint]]:
+    """For a fixture: a factory of started mock endpoints, all stopped afterwards."""
+    started: list[MockEndpoint] = []
+
+    def start(**options: Any) -> MockEndpoint:
+        mock = MockEndpoint(**options).start()
+        started.append(mock)
+        return mock
+
+    try:
+        yield start
+    finally:
+        for mock in started:
+            mock.stop()
+
+
+ENDPOINT = "/v4/own-container"
+
+
+def own_container(task: dict[str, Any]) -> dict[str, Any]:
+    """The first NORMAL container of a task: "this" container."""
+    return next(c for c in task["Containers"] if c["Type"] == "NORMAL")
+
+
+def serve_task(server: ScriptedServer, task: dict[str, Any]) -> None:
+    """Answer the v4 routes under `ENDPOINT` with this task and its first NORMAL container."""
+    plain = {k: v for k, v in task.items() if k not in ("TaskTags", "ContainerInstanceTags")}
+    server.route(ENDPOINT + "/task", Answer(200, plain))
+    server.route(ENDPOINT + "/taskWithTags", Answer(200, task))
+    server.route(ENDPOINT, Answer(200, own_container(task)))
+
+
+def serve_fault(server: ScriptedServer, answer: Answer) -> None:
+    """Answer every v4 route under `ENDPOINT` so."""
+    for suffix in ("/task", "/taskWithTags", ""):
+        server.route(ENDPOINT + suffix, answer)
+
+
+def v4_uri(server: ScriptedServer) -> str:
+    """The value of ``ECS_CONTAINER_METADATA_URI_V4`` for a scripted server."""
+    return server.url + ENDPOINT
+
+
+def other_task() -> dict[str, Any]:
+    """A task whose every default field differs from the EC2 sample's."""
+    task = copy.deepcopy(sample_task("EC2"))
+    task.update(
+        Cluster="billing-cluster",
+        TaskARN="arn:aws:ecs:us-west-2:210987654321:task/billing-cluster/0123456789abcdef0123",
+        Family="billing-worker",
+        Revision="42",
+        AvailabilityZone="us-west-2c",
+    )
+    own_container(task)["Name"] = "billing-worker"
+    return task
+
+
+OTHER_TASK_FIELDS = {
+    "ecs_cluster": "billing-cluster",
+    "ecs_task_arn": "arn:aws:ecs:us-west-2:210987654321:task/billing-cluster/0123456789abcdef0123",
+    "ecs_task_family": "billing-worker",
+    "ecs_task_revision": "42",
+    "ecs_availability_zone": "us-west-2c",
+    "ecs_container_name": "billing-worker",
+}
+
+
+class FlippingTask:
+    """Scripted v4 routes whose task flips between two at every fetch.
+
+    A fetch asks ``/task`` then the container route: the flip happens on ``/task`` and the
+    container answers the same task, so the endpoint itself never mixes the two.
+    """
+
+    def __init__(self, server: ScriptedServer, first: dict, second: dict) -> None:
+        self._tasks = (first, second)
+        self._current = 0
+        self._lock = threading.Lock()
+        server.route(ENDPOINT + "/task", self._task)
+        server.route(ENDPOINT, self._container)
+
+    def _task(self) -> Answer:
+        with self._lock:
+            self._current ^= 1
+            return Answer(200, self._tasks[self._current])
+
+    def _container(self) -> Answer:
+        with self._lock:
+            return Answer(200, own_container(self._tasks[self._current]))
+
+
+# -- other processes and threads -----------------------------------------------------------------
+
+
+def ecs_threads() -> set[threading.Thread]:
+    """The library's refresher threads alive now."""
+    return {t for t in threading.enumerate() if t.name == "ecs-log-context"}
+
+
+def settle_threads(timeout: float = 5.0) -> None:
+    """Let the refreshers of earlier tests' contexts end (closed, they may still finish a
+    fetch in flight and say so), so that their last messages stay out of this test."""
+    deadline = time.monotonic() + timeout
+    while ecs_threads() and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
+def run_in_fork(body: Callable[[], Any], timeout: float = 15.0) -> Any:
+    """Run `body` in a forked child and return its JSON-able result.
+
+    The child is killed if it does not finish within `timeout` (a deadlock), which fails.
+    """
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns into pytest
+        status = 0
+        try:
+            os.close(read_end)
+            try:
+                payload = json.dumps({"result": body()})
+            except BaseException as exc:
+                payload = json.dumps({"error": f"{type(exc).__name__}: {exc}"})
+            data = payload.encode()
+            while data:
+                data = data[os.write(write_end, data) :]
+        except BaseException:
+            status = 1
+        finally:
+            os._exit(status)
+    os.close(write_end)
+    deadline = time.monotonic() + timeout
+    chunks: list[bytes] = []
+    try:
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                os.kill(pid, signal.SIGKILL)
+                raise AssertionError(f"the forked child did not finish within {timeout} s")
+            ready, _, _ = select.select([read_end], [], [], remaining)
+            if ready:
+                chunk = os.read(read_end, 65536)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+    finally:
+        os.close(read_end)
+        os.waitpid(pid, 0)
+    answer = json.loads(b"".join(chunks) or b"{}")
+    if "result" not in answer:
+        raise AssertionError(f"the forked child failed: {answer.get('error', 'no answer')}")
+    return answer["result"]
