@@ -47,7 +47,7 @@ def _agent_message(body: bytes) -> str:
     text = body[:4096].decode("utf-8", "replace")
     try:
         decoded = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # deep nesting exhausts the parser's stack
         decoded = text
     return _shorten(decoded.strip() if isinstance(decoded, str) else text.strip())
 
@@ -359,7 +359,7 @@ class MetadataClient:
                 raise MetadataHTTPError(what, url, status, _agent_message(body))
             try:
                 return json.loads(body), url
-            except ValueError as exc:
+            except (ValueError, RecursionError) as exc:  # deep nesting exhausts the stack
                 raise InvalidMetadataError(what, url, f"not JSON: {exc}") from None
         raise MetadataHTTPError(what, url, 301, "more than one redirect")
 

@@ -49,6 +49,12 @@ MAX_RETRY = 60.0
 _fetching = threading.local()
 
 
+def _printable(text: str, limit: int = 300) -> str:
+    """Text from outside, safe on one log line: escaped, and cut at `limit` characters."""
+    text = text.encode("unicode_escape", "backslashreplace").decode("ascii")
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def _jitter(seconds: float) -> float:
     return seconds * random.uniform(0.5, 1.5)  # noqa: S311 -- spreading retries, not secrets
 
@@ -117,6 +123,7 @@ class EcsContext:
             with_tags = bool(FieldSettings.resolve(environ=environ).tags)
         self._want_tags = with_tags
         self._attempts = 0
+        self._closed = False
         self._state = (
             "waiting" if self.source else ("off_ecs" if self.settings.enabled else "disabled")
         )
@@ -130,7 +137,7 @@ class EcsContext:
         self._lock = threading.Lock()  # publishing: views and snapshot
         self._fetch_lock = threading.Lock()  # single flight
         self._wake = threading.Event()
-        self._stopped = False
+        self._stopped = self._closed
         self._first = threading.Event()
         self._thread: threading.Thread | None = None
         self._client: MetadataClient | None = None
@@ -239,8 +246,11 @@ class EcsContext:
         return self._snapshot is not None
 
     def close(self) -> None:
-        """Stop refreshing and close connections. The last snapshot stays in use."""
-        self._stopped = True
+        """Stop refreshing and close connections, here and in forked children.
+
+        The last snapshot stays in use.
+        """
+        self._closed = self._stopped = True
         self._wake.set()
         client, self._client = self._client, None
         if client is not None:
@@ -339,11 +349,14 @@ class EcsContext:
             try:
                 with first:
                     return self._fetch_locked()
-            except Exception:  # never let a bug kill the refresher or reach a log call
-                self._error = "unexpected error (logged on the ecs_log_context logger)"
+            except Exception as exc:  # never let a bug kill the refresher or reach a log call
+                self._error = f"unexpected error: {type(exc).__name__}: {exc}"
                 if not self._first.is_set():
                     self._publish(None)
-                logger.exception("ECS log context: unexpected error while fetching metadata")
+                state = "stale" if self._snapshot else "failing"
+                if state != self._state:  # the traceback once per change of state, like the rest
+                    logger.error("ECS log context: unexpected error while fetching", exc_info=True)
+                self._set_state(state)
                 return False
             finally:
                 _fetching.active = False
@@ -389,22 +402,19 @@ class EcsContext:
         if state == previous:
             return
         snapshot, source = self._snapshot, self.source
+        error = _printable(self._error or "")
         if state == "ready" and snapshot is not None and source is not None:
             logger.info(
                 "ECS log context ready: task %s from %s %s in %.0f ms",
-                snapshot.task.task_arn,
+                _printable(snapshot.task.task_arn or ""),
                 source.kind,
                 source.location,
                 snapshot.duration * 1000,
             )
         elif state == "stale":
-            logger.warning(
-                "ECS log context: refresh failed, keeping the last metadata: %s", self._error
-            )
+            logger.warning("ECS log context: refresh failed, keeping the last metadata: %s", error)
         else:
-            logger.warning(
-                "ECS log context: no metadata yet, retrying with backoff: %s", self._error
-            )
+            logger.warning("ECS log context: no metadata yet, retrying with backoff: %s", error)
 
     # -- fork -------------------------------------------------------------------------------
 
@@ -412,7 +422,7 @@ class EcsContext:
         # Another thread may have held a lock at fork time: the child gets new ones, keeps
         # the snapshot, and restarts the refresher (the parent's thread does not exist here).
         self._new_process()
-        if self.source is None:
+        if self.source is None or self._closed:
             return
         if self._snapshot is None:
             self._start_thread()

@@ -54,8 +54,8 @@ NESTED_KEY = "ecs"
 
 # Metadata is text from outside: control characters (a newline in a task tag, say, or U+0085
 # and U+2028, which str.splitlines() also breaks on) are escaped so that a plain-text log line
-# stays one line.
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# stays one line; so are lone surrogates (valid JSON escapes), which no UTF-8 stream can write.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 MAX_VALUE_LENGTH = 2048
 
 

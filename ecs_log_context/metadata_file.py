@@ -8,6 +8,8 @@ The agent writes it when the container is created and again, complete and with
 from __future__ import annotations
 
 import json
+import os
+import stat
 
 from .errors import InvalidMetadataError, MetadataUnavailableError
 from .models import ContainerMetadata, Network, Port, TaskMetadata, _Reader
@@ -34,7 +36,11 @@ def read_metadata_file(
         InvalidMetadataError: the file is too large, not UTF-8 JSON, or not metadata.
     """
     try:
-        with open(path, "rb") as file:
+        # Non-blocking, and a regular file only: a FIFO or a device must not hang a fetch.
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with open(descriptor, "rb") as file:
+            if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+                raise MetadataUnavailableError(_WHAT, path, "is not a regular file")
             data = file.read(max_bytes + 1)
     except OSError as exc:
         raise MetadataUnavailableError(

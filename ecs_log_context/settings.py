@@ -222,6 +222,14 @@ def _parse_fields(name: str, value: object) -> tuple[str, ...]:
     return tuple(chosen)
 
 
+def _record_attributes() -> set[str]:
+    """Names a rename must not take: a LogRecord's own attributes (the filter sets keys)."""
+    import logging
+
+    record = logging.LogRecord("", 0, "", 0, "", None, None)
+    return set(record.__dict__) | {"message", "asctime"}
+
+
 def _parse_keys(name: str, value: object) -> tuple[tuple[str, str], ...]:
     accepted = "renames field=key separated by commas, field one of " + ", ".join(ALL_FIELDS)
     if isinstance(value, Mapping):
@@ -241,6 +249,11 @@ def _parse_keys(name: str, value: object) -> tuple[tuple[str, str], ...]:
         renames[field] = key.strip()
     if len(set(renames.values())) < len(renames):
         raise ConfigurationError(name, value, accepted + ", each to a different key")
+    reserved = sorted(set(renames.values()) & _record_attributes())
+    if reserved:
+        raise ConfigurationError(
+            name, value, accepted + "; not a logging.LogRecord attribute such as " + reserved[0]
+        )
     return tuple(renames.items())
 
 
