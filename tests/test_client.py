@@ -178,7 +178,8 @@ def test_v2_tags_on_neither_path_is_the_agents_error(scripted: ScriptedServer) -
     [
         (
             404,
-            "V4 task metadata handler: unable to get task arn from request: unable to get task Arn from v3 endpoint ID: x",
+            "V4 task metadata handler: unable to get task arn from request: "
+            "unable to get task Arn from v3 endpoint ID: x",
         ),
         (500, "Unable to generate metadata for v4 task: 'arn'"),
         (400, "Unable to get task arn from request: unable to associate '10.0.0.1' with task"),
@@ -277,7 +278,7 @@ def test_redirect_to_a_clean_path_is_followed(scripted: ScriptedServer) -> None:
     ],
 )
 def test_other_redirects_are_not_followed(scripted: ScriptedServer, location: str) -> None:
-    """A redirect to another host, another scheme, a credentials route or an unclean path is refused."""
+    """A redirect to another host or scheme, a credentials route or an unclean path is refused."""
     scripted.route(V4_ID + "/task", Answer(301, "", headers={"Location": location}))
     with pytest.raises(MetadataHTTPError, match="not followed"):
         MetadataClient("v4", scripted.url + V4_ID).task()

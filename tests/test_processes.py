@@ -1,0 +1,786 @@
+"""Behaviours 3, 4, 6 and 7 of PRODUCT.md across threads, processes, asyncio and shutdown.
+
+- ``fork()`` while another thread holds the library's locks in the middle of a fetch;
+- multiprocessing with ``fork`` and with ``spawn``; gunicorn with a preloaded app;
+- many threads logging while refreshes swap snapshots: every record from one snapshot;
+- httpx/httpcore DEBUG records through a root handler that carries the filter;
+- an asyncio loop whose latency stays low while the endpoint hangs;
+- the interpreter exiting while a fetch is in flight.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import faulthandler
+import json
+import logging
+import multiprocessing
+import os
+import signal
+import socket
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+import traceback
+import urllib.request
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ecs_log_context import (
+    EcsContext,
+    EcsContextFilter,
+    EcsContextProcessor,
+    EcsJsonFormatter,
+)
+from ecs_log_context.mock.server import MockEndpoint
+
+from . import faults
+from .faults import (
+    ENDPOINT_ID,
+    V4_CONTAINER,
+    V4_TASK,
+    V4_TASK_ARN,
+    EndpointLog,
+    FaultServer,
+    ListHandler,
+    Reply,
+    healthy_routes,
+    json_reply,
+)
+from .scripted_server import wait_until
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+PREFIX = f"/v4/{ENDPOINT_ID}"
+HANG = Reply(fault="hang")
+
+needs_fork = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+
+
+def _v4(server: FaultServer) -> dict[str, str]:
+    return {"ECS_CONTAINER_METADATA_URI_V4": server.url + PREFIX}
+
+
+@pytest.fixture
+def endpoint() -> Iterator[FaultServer]:
+    with FaultServer(healthy_routes("v4", PREFIX)) as server:
+        yield server
+
+
+def _logger(name: str, *handlers: logging.Handler) -> logging.Logger:
+    log = logging.getLogger(name)
+    log.propagate = False
+    log.setLevel(logging.DEBUG)
+    log.handlers[:] = list(handlers)
+    return log
+
+
+def _in_fork(body: Callable[[], dict[str, Any]], out: Path, limit: float = 20.0) -> dict[str, Any]:
+    """Run `body` in a forked child; its result (or its traceback). Fails if the child hangs."""
+    pid = os.fork()
+    if pid == 0:  # the child: never return into pytest
+        code = 0
+        try:
+            faulthandler.dump_traceback_later(limit - 2, exit=True)  # a deadlock says where
+            result: dict[str, Any] = {"ok": True, **body()}
+        except BaseException:
+            result = {"ok": False, "error": traceback.format_exc()}
+            code = 1
+        out.write_text(json.dumps(result, default=str))
+        os._exit(code)
+    deadline = time.monotonic() + limit
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            pytest.fail(f"the forked child did not finish within {limit} s: deadlock")
+        time.sleep(0.02)
+    assert out.exists(), f"the child died without a word (status {status})"
+    result = json.loads(out.read_text())
+    assert result["ok"], result.get("error")
+    return result
+
+
+# -- fork ------------------------------------------------------------------------------------
+
+
+@needs_fork
+def test_fork_while_a_refresh_holds_the_locks(endpoint: FaultServer, tmp_path: Path) -> None:
+    """A child forked while the parent's locks are held mid-fetch keeps the snapshot and lives."""
+    environ = _v4(endpoint)
+    handler = ListHandler()
+    ecs_filter = EcsContextFilter(environ=environ, timeout=0.4, ttl=3600)
+    handler.addFilter(ecs_filter)
+    log = _logger("fork.locks", handler)
+    context = ecs_filter.context
+    assert context.wait_ready(5)
+
+    # A refresh hangs in flight (it holds the single-flight lock) ...
+    endpoint.behave({PREFIX + "/task": HANG, PREFIX: json_reply(V4_CONTAINER)})
+    before = endpoint.count()
+    refresher = threading.Thread(target=context.refresh, daemon=True)
+    refresher.start()
+    assert wait_until(lambda: endpoint.count() > before, 5)
+    # ... while other threads sit in the publishing lock and the shared-contexts lock.
+    release = threading.Event()
+    held = threading.Barrier(3)
+
+    def hold(lock: Any) -> None:
+        with lock:
+            held.wait()
+            release.wait(30)
+
+    holders = [
+        threading.Thread(target=hold, args=(lock,), daemon=True)
+        for lock in (context._lock, EcsContext._shared_lock)
+    ]
+    for thread in holders:
+        thread.start()
+    held.wait(5)
+    try:
+
+        def child() -> dict[str, Any]:
+            t = time.monotonic()
+            log.warning("in the child")
+            first = time.monotonic() - t
+            record = handler.records[-1].__dict__
+            # The refresher of the child is new; its refresh is not stuck behind the parent's.
+            t = time.monotonic()
+            status = context.refresh()
+            refresh = time.monotonic() - t
+            # New integrations: the shared-contexts lock and the publishing lock are usable.
+            other = EcsContextFilter(environ={**environ, "ECS_LOG_CONTEXT_TTL": "0"}, timeout=0.4)
+            same = EcsContextProcessor(environ=environ, timeout=0.4, ttl=3600)
+            event = same(None, "info", {"event": "x"})
+            return {
+                "first": first,
+                "arn": record.get("ecs_task_arn"),
+                "refresh": refresh,
+                "state": status.state,
+                "other_state": other.context.status().state,
+                "processor_arn": event.get("ecs_task_arn"),
+            }
+
+        result = _in_fork(child, tmp_path / "child.json")
+    finally:
+        release.set()
+    assert result["arn"] == V4_TASK_ARN  # the inherited snapshot, at once
+    assert result["first"] < 0.2
+    assert result["refresh"] < 2.0  # the hanging endpoint: one timeout, not forever
+    assert result["state"] == "stale"  # the refresh failed; the last good snapshot stays
+    assert result["processor_arn"] == V4_TASK_ARN
+
+
+@needs_fork
+def test_fork_during_the_first_fetch(tmp_path: Path) -> None:
+    """Forked before any answer: the child fetches on its own, its log calls wait at most the
+    timeout, and it gets the fields once the endpoint answers."""
+    with FaultServer({PREFIX + "/task": HANG}) as server:
+        handler = ListHandler()
+        ecs_filter = EcsContextFilter(environ=_v4(server), timeout=0.5)
+        handler.addFilter(ecs_filter)
+        log = _logger("fork.first", handler)
+        assert wait_until(lambda: server.count() >= 1, 5)  # the parent's fetch hangs
+        server.behave(healthy_routes("v4", PREFIX))
+
+        def child() -> dict[str, Any]:
+            durations, enriched = [], None
+            started = time.monotonic()
+            while time.monotonic() - started < 8:
+                t = time.monotonic()
+                log.warning("in the child")
+                durations.append(time.monotonic() - t)
+                if "ecs_task_arn" in handler.records[-1].__dict__:
+                    enriched = time.monotonic() - started
+                    break
+                time.sleep(0.02)
+            return {"longest": max(durations), "enriched": enriched}
+
+        result = _in_fork(child, tmp_path / "child.json")
+    assert result["longest"] <= 0.5 + 0.5
+    assert result["enriched"] is not None
+    assert result["enriched"] < 3.0
+
+
+@needs_fork
+@pytest.mark.parametrize("has_snapshot", [False, True], ids=["failing", "ready"])
+def test_a_closed_context_stays_closed_in_a_forked_child(
+    endpoint: FaultServer, tmp_path: Path, has_snapshot: bool
+) -> None:
+    if not has_snapshot:
+        endpoint.behave({PREFIX + "/task": json_reply("Unable to generate metadata", 500)})
+    ecs_filter = EcsContextFilter(environ=_v4(endpoint), timeout=0.4, ttl=1)
+    ecs_filter.context.wait_ready(5)
+    assert ecs_filter.context.status().state == ("ready" if has_snapshot else "failing")
+    ecs_filter.context.close()
+    before = endpoint.count()
+
+    def child() -> dict[str, Any]:
+        time.sleep(1.6)  # past the TTL of 1 s (with its jitter)
+        return {}
+
+    _in_fork(child, tmp_path / "child.json")
+    time.sleep(0.2)
+    assert endpoint.count() == before, endpoint.paths()[before:]
+
+
+# -- multiprocessing -------------------------------------------------------------------------
+
+
+@needs_fork
+def test_multiprocessing_fork_children_log_the_inherited_snapshot(endpoint: FaultServer) -> None:
+    handler = ListHandler()
+    ecs_filter = EcsContextFilter(environ=_v4(endpoint), timeout=0.4)
+    handler.addFilter(ecs_filter)
+    faults.INHERITED.update(logger=_logger("mp.fork", handler), handler=handler)
+    assert ecs_filter.context.wait_ready(5)
+    try:
+        with multiprocessing.get_context("fork").Pool(3) as pool:
+            results = pool.map(faults.log_through_inherited_filter, [0.3] * 6, chunksize=1)
+    finally:
+        faults.INHERITED.clear()
+    assert len({r["pid"] for r in results}) >= 2
+    for result in results:
+        assert result["fields"]["ecs_task_arn"] == V4_TASK_ARN
+        assert result["fields"]["ecs_container_name"] == "curl"
+        assert result["duration"] < 0.2  # no wait: the snapshot came with the fork
+
+
+def test_multiprocessing_spawn_children_fetch_on_their_own(
+    endpoint: FaultServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, value in {**_v4(endpoint), "ECS_LOG_CONTEXT_TIMEOUT": "1.0"}.items():
+        monkeypatch.setenv(name, value)
+    ctx = multiprocessing.get_context("spawn")
+    with ctx.Pool(2) as pool:
+        results = pool.map(faults.log_until_enriched, [5.0, 5.0], chunksize=1)
+    for result in results:
+        assert result["fields"]["ecs_task_arn"] == V4_TASK_ARN
+        assert result["enriched_after"] is not None
+        assert result["enriched_after"] < 3.0
+        assert result["longest_call"] <= 1.0 + 0.5  # at most the timeout
+        assert result["records"] == result["calls"]
+    assert endpoint.count(path=PREFIX + "/task") <= 4
+
+
+# -- gunicorn --------------------------------------------------------------------------------
+
+GUNICORN_APP = """
+import json, logging, os, sys
+from ecs_log_context import EcsContext, EcsContextFilter
+
+class Lines(logging.Formatter):
+    def format(self, record):
+        fields = {k: v for k, v in record.__dict__.items() if k.startswith("ecs_")}
+        return json.dumps({"pid": os.getpid(), "msg": record.getMessage(), **fields})
+
+handler = logging.FileHandler(os.environ["APP_LOG"])
+handler.setFormatter(Lines())
+handler.addFilter(EcsContextFilter())
+log = logging.getLogger("app")
+log.addHandler(handler)
+log.setLevel(logging.INFO)
+log.propagate = False
+
+READY = EcsContext.default().wait_ready(timeout=5.0)
+log.info("master ready=%s", READY)
+
+def app(environ, start_response):
+    log.info("request")
+    body = str(os.getpid()).encode()
+    start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
+    return [body]
+"""
+
+GUNICORN_CONF = """
+import logging
+preload_app = True
+workers = 3
+def post_worker_init(worker):
+    logging.getLogger("app").info("worker up")
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def gunicorn_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """gunicorn --preload with 3 workers against the mock: the app's lines and the mock's log."""
+    pytest.importorskip("gunicorn")
+    if not hasattr(os, "fork"):
+        pytest.skip("gunicorn needs fork")
+    tmp = tmp_path_factory.mktemp("gunicorn")
+    (tmp / "ecs_app.py").write_text(GUNICORN_APP)
+    (tmp / "gunicorn_conf.py").write_text(GUNICORN_CONF)
+    app_log = tmp / "app.log"
+    port = _free_port()
+    with MockEndpoint(launch_type="EC2") as mock:
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("ECS_", "AWS_EXECUTION_ENV")) and "proxy" not in k.lower()
+        }
+        env.update(mock.environ(), APP_LOG=str(app_log), ECS_LOG_CONTEXT_TIMEOUT="1.0")
+        command = [
+            PYTHON, "-m", "gunicorn", "--preload", "-w", "3", "-c", "gunicorn_conf.py",
+            "-b", f"127.0.0.1:{port}", "--chdir", str(tmp), "ecs_app:app",
+        ]  # fmt: skip
+        process = subprocess.Popen(
+            command, cwd=tmp, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+        try:
+
+            def workers_up() -> bool:
+                text = app_log.read_text() if app_log.exists() else ""
+                return text.count("worker up") >= 3
+
+            up = wait_until(workers_up, 30)
+            served = set()
+            for _ in range(12):
+                url = f"http://127.0.0.1:{port}/"
+                with contextlib.suppress(OSError), urllib.request.urlopen(url, timeout=5) as r:
+                    served.add(r.read().decode())
+            time.sleep(1.0)  # anything the workers would ask the endpoint, they have asked
+            requests = mock.requests
+        finally:
+            process.send_signal(signal.SIGTERM)
+            try:
+                _, stderr = process.communicate(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                _, stderr = process.communicate()
+    lines = [json.loads(line) for line in app_log.read_text().splitlines()]
+    return {
+        "up": up,
+        "lines": lines,
+        "served": served,
+        "requests": requests,
+        "stderr": stderr.decode(),
+        "master": process.pid,
+    }
+
+
+def test_gunicorn_preloaded_workers_log_enriched_records(gunicorn_run: dict[str, Any]) -> None:
+    run = gunicorn_run
+    assert run["up"], run["stderr"][-2000:]
+    assert run["served"]
+    master = [line for line in run["lines"] if line["msg"].startswith("master ready")]
+    assert len(master) == 1
+    assert master[0]["msg"] == "master ready=True"
+    workers = [line for line in run["lines"] if line["msg"] in ("worker up", "request")]
+    assert len({line["pid"] for line in workers if line["msg"] == "worker up"}) == 3
+    for line in run["lines"]:
+        assert line["ecs_task_arn"].startswith("arn:aws:ecs:")
+        assert line["ecs_container_name"]
+    assert "Traceback" not in run["stderr"]
+
+
+def test_gunicorn_preloaded_fleet_asks_the_endpoint_once(gunicorn_run: dict[str, Any]) -> None:
+    task_requests = [r for r in gunicorn_run["requests"] if r.path.endswith("/task")]
+    assert len(task_requests) == 1, gunicorn_run["requests"]
+
+
+# -- threads and snapshots -------------------------------------------------------------------
+
+
+class Rotating:
+    """An endpoint whose every task answer is a new, self-consistent task: number k in every
+    field; the container answer that follows names the same k."""
+
+    def __init__(self) -> None:
+        self.k = 0
+        self.lock = threading.Lock()
+
+    def task(self, k: int) -> dict[str, Any]:
+        return {
+            **V4_TASK,
+            "Cluster": f"cluster-{k}",
+            "TaskARN": f"arn:aws:ecs:us-west-2:111122223333:task/cluster-{k}/{k:032x}",
+            "Family": f"family-{k}",
+            "Revision": k,
+            "AvailabilityZone": f"zone-{k}",
+        }
+
+    def __call__(self, path: str) -> Reply | None:
+        with self.lock:
+            if path == PREFIX + "/task":
+                self.k += 1
+                return json_reply(self.task(self.k))
+            if path == PREFIX:
+                return json_reply({**V4_CONTAINER, "Name": f"container-{self.k}"})
+        return None
+
+
+def _snapshot_number(fields: Mapping[str, Any]) -> set[str]:
+    """The k of each field of one record: a consistent record gives one value."""
+    cluster = fields["ecs_cluster"].removeprefix("cluster-")
+    return {
+        cluster,
+        fields["ecs_task_arn"].rsplit("/", 2)[1].removeprefix("cluster-"),
+        str(int(fields["ecs_task_arn"].rsplit("/", 1)[1], 16)),
+        fields["ecs_task_family"].removeprefix("family-"),
+        fields["ecs_task_revision"],
+        fields["ecs_availability_zone"].removeprefix("zone-"),
+        fields["ecs_container_name"].removeprefix("container-"),
+    }
+
+
+def test_threads_logging_while_refreshes_swap_snapshots() -> None:
+    rotating = Rotating()
+    with FaultServer(rotating) as server:
+        environ = _v4(server)
+        processor = EcsContextProcessor(environ=environ, timeout=1.0)
+        ecs_filter = EcsContextFilter(environ=environ, timeout=1.0)
+        formatter = EcsJsonFormatter("%(message)s", environ=environ, timeout=1.0)
+        context = processor.context
+        assert context.wait_ready(5)
+        plain = ListHandler()
+        plain.addFilter(ecs_filter)
+        as_json = ListHandler()
+        as_json.setFormatter(formatter)
+        log = _logger("threads.swap", plain, as_json)
+
+        stop = threading.Event()
+        events: list[list[MutableMapping[str, Any]]] = [[] for _ in range(6)]
+        errors: list[BaseException] = []
+
+        def structlog_thread(out: list[MutableMapping[str, Any]]) -> None:
+            while not stop.is_set():
+                out.append(processor(None, "info", {"event": "e"}))
+                time.sleep(0.0002)
+
+        def stdlib_thread() -> None:
+            n = 0
+            while not stop.is_set():
+                log.info("n=%d", n)
+                n += 1
+                time.sleep(0.0002)
+
+        def guarded(target: Callable[..., None], *args: Any) -> Callable[[], None]:
+            def run() -> None:
+                try:
+                    target(*args)
+                except BaseException as exc:
+                    errors.append(exc)
+
+            return run
+
+        threads = [threading.Thread(target=guarded(structlog_thread, out)) for out in events]
+        threads += [threading.Thread(target=guarded(stdlib_thread)) for _ in range(3)]
+        refreshes = 0
+        for thread in threads:
+            thread.start()
+        try:
+            deadline = time.monotonic() + 2.0
+            while time.monotonic() < deadline:
+                assert context.refresh().state == "ready"
+                refreshes += 1
+        finally:
+            stop.set()
+            for thread in threads:
+                thread.join(10)
+    assert errors == []
+    assert refreshes > 10
+    seen: set[str] = set()
+    records = [e for out in events for e in out]
+    records += [
+        {k: v for k, v in r.__dict__.items() if k.startswith("ecs_")} for r in plain.records
+    ]
+    records += [json.loads(line) for line in as_json.lines]
+    assert len(plain.records) == len(as_json.lines) > 100
+    for fields in records:
+        numbers = _snapshot_number(fields)
+        assert len(numbers) == 1, fields  # one snapshot per record
+        seen |= numbers
+    assert len(seen) > 10  # the snapshots did change under the threads
+
+
+def test_many_threads_at_start_up_wait_together_at_most_the_timeout() -> None:
+    with FaultServer({PREFIX + "/task": HANG}) as server:
+        environ = _v4(server)
+        started = time.monotonic()
+        processor = EcsContextProcessor(environ=environ, timeout=0.5)
+        ends: list[float] = []
+        barrier = threading.Barrier(8)
+
+        def log_once() -> None:
+            barrier.wait()
+            processor(None, "info", {"event": "e"})
+            ends.append(time.monotonic() - started)
+
+        threads = [threading.Thread(target=log_once) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(10)
+    assert len(ends) == 8
+    assert max(ends) <= 0.5 + 0.4  # together, not one timeout after another
+
+
+def test_a_failed_refresh_keeps_the_last_snapshot_and_says_so_once(
+    endpoint: FaultServer,
+) -> None:
+    with EndpointLog.capture() as said:
+        ecs_filter = EcsContextFilter(environ=_v4(endpoint), timeout=0.4)
+        handler = ListHandler()
+        handler.addFilter(ecs_filter)
+        log = _logger("stale", handler)
+        context = ecs_filter.context
+        assert context.wait_ready(5)
+        endpoint.behave({PREFIX + "/task": json_reply("Unable to generate metadata", 500)})
+        for _ in range(3):
+            assert context.refresh().state == "stale"
+            log.warning("still enriched")
+            assert handler.records[-1].__dict__["ecs_task_arn"] == V4_TASK_ARN
+        endpoint.behave(healthy_routes("v4", PREFIX))
+        assert context.refresh().state == "ready"
+        said_now = [(r.levelname, r.getMessage()) for r in said.mentioning(endpoint.url)]
+    assert [level for level, _ in said_now] == ["INFO", "WARNING", "INFO"], said_now
+    assert "refresh failed, keeping the last metadata" in said_now[1][1]
+    assert "HTTP 500" in said_now[1][1]
+
+
+# -- httpx's own records ---------------------------------------------------------------------
+
+
+def _httpx_through_root(
+    server: FaultServer, make: Callable[[dict[str, str]], Any]
+) -> dict[str, Any]:
+    """Root at DEBUG with one handler carrying an integration; log once at start-up."""
+    root = logging.getLogger()
+    handler = ListHandler()
+    integration = make(_v4(server))
+    if isinstance(integration, logging.Filter):
+        handler.addFilter(integration)
+    else:
+        handler.setFormatter(integration)
+    root.handlers[:] = [handler]
+    root.setLevel(logging.DEBUG)
+    t = time.monotonic()
+    logging.getLogger("app.httpx").warning("the first record")
+    first = time.monotonic() - t
+    context = integration.context
+    context.wait_ready(5)
+    time.sleep(0.2)
+    first_record = next(r for r in handler.records if r.name == "app.httpx")
+    return {
+        "first": first,
+        "first_record": first_record,
+        "first_line": handler.lines[handler.records.index(first_record)],
+        "records": list(handler.records),
+        "status": context.status(),
+    }
+
+
+SLOW_TASK = {
+    PREFIX + "/task": Reply(200, json.dumps(V4_TASK), delay=0.2),
+    PREFIX: json_reply(V4_CONTAINER),
+}
+
+
+def test_httpx_debug_records_through_a_root_handler_with_the_filter(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with FaultServer(SLOW_TASK) as server:
+        run = _httpx_through_root(server, lambda env: EcsContextFilter(environ=env, timeout=2.0))
+    # The fetch did not wait on the records it logs itself: the first record got its fields
+    # long before the timeout.
+    assert run["first"] < 1.0
+    assert run["first_record"].__dict__.get("ecs_task_arn") == V4_TASK_ARN
+    # httpx's and httpcore's records of the fetch reached the handler, from the fetch thread.
+    names = {r.name.split(".")[0] for r in run["records"] if r.threadName == "ecs-log-context"}
+    assert {"httpx", "httpcore", "ecs_log_context"} <= names
+    ready = [r for r in run["records"] if r.name == "ecs_log_context" and "ready" in r.msg]
+    assert len(ready) == 1
+    assert run["status"].attempts == 1
+    # No recursion, no "--- Logging error ---".
+    captured = capsys.readouterr()
+    assert "Logging error" not in captured.err
+    assert "RecursionError" not in captured.err
+
+
+def test_httpx_debug_records_through_a_root_handler_with_the_json_formatter() -> None:
+    with FaultServer(SLOW_TASK) as server:
+        run = _httpx_through_root(
+            server, lambda env: EcsJsonFormatter("%(message)s", environ=env, timeout=2.0)
+        )
+    assert run["first"] < 1.0
+    assert json.loads(run["first_line"]).get("ecs_task_arn") == V4_TASK_ARN
+
+
+# -- asyncio ---------------------------------------------------------------------------------
+
+
+async def _ticking(stop: asyncio.Event, lags: list[float], every: float = 0.01) -> None:
+    loop = asyncio.get_running_loop()
+    while not stop.is_set():
+        t = loop.time()
+        await asyncio.sleep(every)
+        lags.append(loop.time() - t - every)
+
+
+def test_asyncio_loop_stays_responsive_while_the_endpoint_hangs() -> None:
+    with FaultServer({PREFIX + "/task": HANG}) as server:
+        environ = _v4(server)
+
+        async def main() -> dict[str, Any]:
+            stop, lags = asyncio.Event(), list[float]()
+            ticker = asyncio.create_task(_ticking(stop, lags))
+            await asyncio.sleep(0.05)
+            t = time.monotonic()
+            processor = EcsContextProcessor(environ=environ, timeout=1.0)
+            ready = await processor.context.wait_ready_async(timeout=3.0)
+            waited = time.monotonic() - t
+            # After the startup wait, log calls never block the loop.
+            calls = []
+            for _ in range(50):
+                c = time.monotonic()
+                processor(None, "info", {"event": "e"})
+                calls.append(time.monotonic() - c)
+                await asyncio.sleep(0.005)
+            stop.set()
+            await ticker
+            return {"ready": ready, "waited": waited, "lag": max(lags), "calls": max(calls)}
+
+        result = asyncio.run(main())
+    assert result["ready"] is False  # the endpoint hangs: no fields, and no hang either
+    assert 0.5 < result["waited"] < 1.0 + 1.0  # the first answer: a timeout
+    assert result["lag"] < 0.2  # the loop kept ticking all along
+    assert result["calls"] < 0.05
+
+
+def test_asyncio_a_log_call_in_the_startup_window_blocks_at_most_the_timeout() -> None:
+    """The documented bound: without ``await wait_ready_async()`` first, a log call made
+    during start-up blocks the loop, for at most the timeout."""
+    with FaultServer({PREFIX + "/task": HANG}) as server:
+        environ = _v4(server)
+
+        async def main() -> dict[str, Any]:
+            stop, lags = asyncio.Event(), list[float]()
+            ticker = asyncio.create_task(_ticking(stop, lags))
+            await asyncio.sleep(0.05)
+            processor = EcsContextProcessor(environ=environ, timeout=0.5)
+            t = time.monotonic()
+            event = processor(None, "info", {"event": "during start-up"})
+            blocked = time.monotonic() - t
+            await asyncio.sleep(0.1)
+            stop.set()
+            await ticker
+            return {"blocked": blocked, "lag": max(lags), "event": event}
+
+        result = asyncio.run(main())
+    assert result["blocked"] <= 0.5 + 0.3
+    assert result["lag"] <= 0.5 + 0.3
+    assert result["event"]["event"] == "during start-up"
+
+
+# -- shutdown --------------------------------------------------------------------------------
+
+EXIT_SCRIPT = """
+import logging, sys, time
+from ecs_log_context import EcsContextFilter, EcsContextProcessor
+logging.basicConfig(stream=sys.stdout, level=logging.DEBUG)
+handler = logging.getLogger().handlers[0]
+environ = {{"ECS_CONTAINER_METADATA_URI_V4": {url!r}}}
+handler.addFilter(EcsContextFilter(environ=environ, timeout={timeout}))
+time.sleep({sleep})
+print("exiting", flush=True)
+"""
+
+
+@pytest.mark.parametrize(
+    ("timeout", "sleep"),
+    [
+        (5.0, 0.0),  # exits while the fetch thread is still importing httpx
+        (5.0, 0.3),  # exits with the request in flight, long before its timeout
+        (0.3, 0.3),  # exits as the fetch fails and the library logs its warning
+        (0.3, 0.33),
+    ],
+)
+def test_interpreter_exits_cleanly_with_a_fetch_in_flight(timeout: float, sleep: float) -> None:
+    with FaultServer({PREFIX + "/task": HANG}) as server:
+        script = EXIT_SCRIPT.format(url=server.url + PREFIX, timeout=timeout, sleep=sleep)
+        for _ in range(3):
+            t = time.monotonic()
+            done = subprocess.run(
+                [PYTHON, "-c", script],
+                check=False,
+                capture_output=True,
+                text=True,
+                timeout=30,
+                cwd=ROOT,
+            )
+            elapsed = time.monotonic() - t
+            assert done.returncode == 0, done.stderr
+            assert done.stderr == ""
+            assert "exiting" in done.stdout
+            assert elapsed < sleep + 3.0  # not the fetch's timeout, and no hang at exit
+
+
+def test_an_app_without_logging_configuration_hears_nothing_from_the_library() -> None:
+    """The library's messages go to its own logger, which has a NullHandler: an app that
+    configures no logging gets no 'lastResort' lines on stderr."""
+    script = textwrap.dedent(
+        """
+        import time
+        from ecs_log_context import EcsContextProcessor
+        processor = EcsContextProcessor(
+            environ={{"ECS_CONTAINER_METADATA_URI_V4": {url!r}}}, timeout=0.3)
+        print(processor(None, "info", {{"event": "e"}}))
+        time.sleep(1.5)  # the first failure, its warning and a retry happen meanwhile
+        """
+    )
+    with FaultServer({PREFIX + "/task": json_reply("Unable to generate metadata", 500)}) as s:
+        done = subprocess.run(
+            [PYTHON, "-c", script.format(url=s.url + PREFIX)],
+            check=False,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            cwd=ROOT,
+        )
+        assert s.count() >= 1
+    assert done.returncode == 0
+    assert done.stderr == ""
+    assert done.stdout.strip() == "{'event': 'e'}"
+
+
+def test_interpreter_exits_cleanly_while_a_log_call_waits() -> None:
+    """The main thread logs (and waits for the first answer) and then exits at once."""
+    script = textwrap.dedent(
+        """
+        import logging, sys
+        from ecs_log_context import EcsContextFilter
+        logging.basicConfig(stream=sys.stdout, level=logging.INFO)
+        logging.getLogger().handlers[0].addFilter(
+            EcsContextFilter(environ={{"ECS_CONTAINER_METADATA_URI_V4": {url!r}}}, timeout=0.5))
+        logging.getLogger("app").warning("bye")
+        """
+    )
+    with FaultServer({PREFIX + "/task": HANG}) as server:
+        t = time.monotonic()
+        done = subprocess.run(
+            [PYTHON, "-c", script.format(url=server.url + PREFIX)],
+            check=False,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            cwd=ROOT,
+        )
+    assert done.returncode == 0
+    assert done.stderr == ""
+    assert "bye" in done.stdout
+    assert time.monotonic() - t < 4.0
