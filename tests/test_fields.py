@@ -684,13 +684,15 @@ def test_rename_otel() -> None:
 
 def test_rename_nested() -> None:
     """Renamed fields take the new key inside `ecs` under nested."""
-    expected = {"ecs": {"name": "default", "task_family": "curltest", "zone.id": "us-west-2d"}}
+    expected = {
+        "ecs": {"cluster_name": "default", "task_family": "curltest", "zone.id": "us-west-2d"}
+    }
     actual = fields_of(
         EC2_TASK,
         EC2_CONTAINER,
         style="nested",
         fields="cluster,family,availability_zone",
-        keys="cluster=name,availability_zone=zone.id",
+        keys="cluster=cluster_name,availability_zone=zone.id",
     )
     assert expected == actual
 
