@@ -27,14 +27,17 @@ from .source import Source, find_source
 
 if TYPE_CHECKING:
     from .client import MetadataClient
+    from .enricher import Fields
     from .snapshot import Snapshot, Status
 
     class View(Protocol):
         """What an integration exposes to its context: the dict that its records get."""
 
-        _fields: dict[str, Any] | None
+        _fields: Fields | None
 
-        def _build(self, snapshot: Snapshot | None) -> dict[str, Any]: ...
+        def _set_fields(self, fields: Fields | None) -> None: ...
+
+        def _build(self, snapshot: Snapshot | None) -> Fields: ...
 
 
 __all__ = ["EcsContext"]
@@ -266,7 +269,7 @@ class EcsContext:
         """Give a view its dict now, and a new one after every successful fetch."""
         with self._lock:
             self._views.add(view)
-            view._fields = self._view_fields(view)
+            view._set_fields(self._view_fields(view))
             refetch = wants_tags and not self._want_tags
             if refetch:
                 self._want_tags = True
@@ -274,13 +277,13 @@ class EcsContext:
             self._wake.set()  # a fetch without tags is done or under way: fetch again now
             self._start_thread()
 
-    def _view_fields(self, view: View) -> dict[str, Any] | None:
+    def _view_fields(self, view: View) -> Fields | None:
         if self._snapshot is not None or self._first.is_set():
             return self._build(view, self._snapshot)
         return None  # still waiting for the first answer
 
     @staticmethod
-    def _build(view: View, snapshot: Snapshot | None) -> dict[str, Any]:
+    def _build(view: View, snapshot: Snapshot | None) -> Fields:
         try:
             return view._build(snapshot)
         except Exception:  # a bug must not cost a log record; say it once
@@ -292,10 +295,10 @@ class EcsContext:
             if snapshot is not None:
                 self._snapshot = snapshot
             for view in list(self._views):
-                view._fields = self._build(view, self._snapshot)
+                view._set_fields(self._build(view, self._snapshot))
             self._first.set()
 
-    def wait_for_view(self, view: View) -> dict[str, Any]:
+    def wait_for_view(self, view: View) -> Fields:
         """The slow path of a record logged before the first answer: wait, within the bound."""
         if not getattr(_fetching, "active", False):
             remaining = self._deadline - time.monotonic()
@@ -306,7 +309,8 @@ class EcsContext:
             if fields is None:
                 if time.monotonic() < self._deadline and not self._first.is_set():
                     return self._build(view, None)  # this record must not wait: no fields
-                view._fields = fields = self._build(view, self._snapshot)
+                fields = self._build(view, self._snapshot)
+                view._set_fields(fields)
             return fields
 
     # -- fetching ---------------------------------------------------------------------------

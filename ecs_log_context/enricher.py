@@ -12,7 +12,22 @@ from .settings import ContextSettings, FieldSettings
 if TYPE_CHECKING:
     from .snapshot import Snapshot
 
-__all__ = ["Enricher"]
+__all__ = ["Enricher", "Fields"]
+
+
+class Fields(dict[str, Any]):
+    """The prebuilt dict a record gets, with the keys a record's own keys are checked against.
+
+    ``guard`` is the set of its keys, or empty with ``overwrite``: per record,
+    ``guard.isdisjoint(event_dict)`` walks the few event keys (or, for a LogRecord, the
+    guard) instead of a keys view walking every record attribute.
+    """
+
+    __slots__ = ("guard",)
+
+    def __init__(self, fields: dict[str, Any], *, overwrite: bool) -> None:
+        super().__init__(fields)
+        self.guard = frozenset() if overwrite else frozenset(fields)
 
 
 class Enricher:
@@ -23,9 +38,9 @@ class Enricher:
     gets one consistent snapshot.
     """
 
-    __slots__ = ("__weakref__", "_context", "_defaults", "_fields", "_overwrite", "_settings")
+    __slots__ = ("__weakref__", "_context", "_defaults", "_fields", "_settings")
 
-    _fields: dict[str, Any] | None
+    _fields: Fields | None
 
     def _setup(
         self,
@@ -48,7 +63,6 @@ class Enricher:
         self._settings = FieldSettings.resolve(
             fields=fields, style=style, keys=keys, tags=tags, overwrite=overwrite, environ=environ
         )
-        self._overwrite = self._settings.overwrite
         self._defaults = {}
         if default is not None and self._settings.style != "nested":
             self._defaults = dict.fromkeys(field_keys(self._settings), default)
@@ -71,16 +85,21 @@ class Enricher:
                 "container_name, timeout, ttl), not both"
             )
         self._context = context
-        self._fields = None
+        self._set_fields(None)
         context.attach(self, wants_tags=bool(self._settings.tags))
 
-    def _build(self, snapshot: Snapshot | None) -> dict[str, Any]:
+    def _set_fields(self, fields: Fields | None) -> None:
+        """Take the dict the context built (None: waiting for the first answer)."""
+        self._fields = fields
+
+    def _build(self, snapshot: Snapshot | None) -> Fields:
+        overwrite = self._settings.overwrite
         if snapshot is None or not self._context.settings.enabled:
             # Placeholders are the user's constants, not metadata: they keep a format string
             # such as %(ecs_cluster)s working, disabled or not.
-            return dict(self._defaults)
+            return Fields(self._defaults, overwrite=overwrite)
         built = build_fields(snapshot.task, snapshot.container, self._settings)
-        return {**self._defaults, **built} if self._defaults else built
+        return Fields({**self._defaults, **built}, overwrite=overwrite)
 
     @property
     def context(self) -> EcsContext:

@@ -77,7 +77,8 @@ class EcsContextFilter(Enricher, logging.Filter):
             fields = self._context.wait_for_view(self)
         if fields:
             attributes = record.__dict__
-            if self._overwrite or fields.keys().isdisjoint(attributes):
+            # keys().isdisjoint(a frozenset) walks the few guarded keys, not every attribute.
+            if attributes.keys().isdisjoint(fields.guard):
                 attributes.update(fields)
             else:
                 for key, value in fields.items():

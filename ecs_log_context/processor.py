@@ -78,7 +78,7 @@ class EcsContextProcessor(Enricher):
         if fields is None:
             fields = self._context.wait_for_view(self)
         if fields:
-            if self._overwrite or fields.keys().isdisjoint(event_dict):
+            if fields.guard.isdisjoint(event_dict):
                 event_dict.update(fields)
             else:
                 for key, value in fields.items():
