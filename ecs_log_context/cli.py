@@ -681,11 +681,10 @@ def _own_key(field_settings: FieldSettings) -> dict[str, object]:
     Nested style puts every field under one ``ecs`` key: a caller's own ``ecs`` would replace
     them all, which shows the rule but hides the point of the demo.
     """
-    from dataclasses import replace
 
     from .fields import OTEL_CONSTANTS, field_keys
 
-    only_name = replace(field_settings, fields=("container_name",), tags=())
+    only_name = field_settings._replace(fields=("container_name",), tags=())
     key = next(key for key in field_keys(only_name) if key not in OTEL_CONSTANTS)
     if field_settings.style == "nested":
         return {}

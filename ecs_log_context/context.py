@@ -11,12 +11,10 @@ import atexit
 import contextlib
 import logging
 import os
-import random
 import threading
 import time
 import weakref
 from collections.abc import Mapping
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from ._held_records import holding_http_records
@@ -58,8 +56,11 @@ def _printable(text: str, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def _jitter(seconds: float) -> float:
-    return seconds * random.uniform(0.5, 1.5)  # noqa: S311 -- spreading retries, not secrets
+def _jitter(seconds: float, spread: float = 0.5) -> float:
+    """`seconds`, give or take `spread` of it: processes started together drift apart."""
+    import random  # here, not at import: the package import stays light
+
+    return seconds * random.uniform(1 - spread, 1 + spread)  # noqa: S311 -- not secrets
 
 
 class EcsContext:
@@ -338,7 +339,7 @@ class EcsContext:
                     self._wake.clear()
                 if self.settings.ttl == 0 and not self._wake.is_set():
                     return
-                delay = self.settings.ttl * random.uniform(0.9, 1.1)  # noqa: S311
+                delay = _jitter(self.settings.ttl, 0.1)
             else:
                 delay = min(MAX_RETRY, _jitter(FIRST_RETRY * 2**failures))
                 failures += 1
@@ -367,6 +368,8 @@ class EcsContext:
 
     def _fetch_locked(self) -> bool:
         # The client (and its models, httpx) load in this background thread, not at import.
+        from datetime import datetime, timezone
+
         from .client import MetadataClient
         from .snapshot import Snapshot
 
@@ -392,7 +395,7 @@ class EcsContext:
             task=task,
             container=container,
             source=source,
-            fetched_at=datetime.now(timezone.utc),
+            fetched_at=datetime.now(timezone.utc),  # fetch thread: datetime loads here
             duration=time.monotonic() - started,
             with_tags=with_tags,
         )
@@ -432,7 +435,7 @@ class EcsContext:
             self._start_thread()
         elif self.settings.ttl > 0:
             # The inherited snapshot is fresh: a fleet of workers must not all ask again now.
-            self._start_thread(first_delay=self.settings.ttl * random.uniform(0.9, 1.1))  # noqa: S311
+            self._start_thread(first_delay=_jitter(self.settings.ttl, 0.1))
 
 
 def _reinit_after_fork() -> None:

@@ -11,8 +11,7 @@ import math
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
-from urllib.parse import unquote, urlsplit
+from typing import NamedTuple
 
 from .errors import ConfigurationError
 
@@ -104,13 +103,15 @@ def _split_list(name: str, value: object) -> list[str]:
 
 
 def _check_url(name: str, value: object) -> str:
+    from urllib.parse import unquote, urlsplit
+
     accepted = (
         "an http:// or https:// URL with a host and no user:password, query or credentials path"
     )
     if not isinstance(value, str):
         raise ConfigurationError(name, value, accepted)
     try:
-        parts = urlsplit(value.strip())
+        parts = urlsplit(value.strip())  # a URL is checked at construction only
         parts.port  # noqa: B018 -- raises ValueError on a malformed port
     except ValueError:
         raise ConfigurationError(name, value, accepted) from None
@@ -130,8 +131,9 @@ def _check_url(name: str, value: object) -> str:
     return value.strip().rstrip("/")
 
 
-@dataclass(frozen=True)
-class ContextSettings:
+# NamedTuples, not dataclasses: importing dataclasses (and inspect) would double the cost of
+# `import ecs_log_context`.
+class ContextSettings(NamedTuple):
     """What decides where metadata comes from and when: one shared `EcsContext` per value.
 
     Attributes:
@@ -264,8 +266,7 @@ def _parse_tags(name: str, value: object) -> tuple[str, ...]:
     return ("*",) if "*" in tags else tuple(dict.fromkeys(tags))
 
 
-@dataclass(frozen=True)
-class FieldSettings:
+class FieldSettings(NamedTuple):
     """What one processor, filter or formatter adds, and how.
 
     Attributes:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .errors import ConfigurationError, NoMetadataSourceError
 from .settings import DEFAULT_V2_ENDPOINT, ContextSettings, _check_url
@@ -22,8 +22,7 @@ _NOTHING = (
 )
 
 
-@dataclass(frozen=True)
-class Source:
+class Source(NamedTuple):
     """A metadata source.
 
     Attributes:
