@@ -328,6 +328,7 @@ class MetadataClient:
         import httpx
 
         url = self._where(path)
+        self._client()  # built (httpx imported) before the clock starts: that is not the answer
         deadline = time.monotonic() + 2 * self.timeout
         for _ in range(2):  # the request, and one redirect to the clean path
             try:
