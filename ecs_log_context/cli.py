@@ -755,7 +755,7 @@ def _demo_lines(args: argparse.Namespace, field_settings: FieldSettings) -> None
             logging.Formatter(_plain_format(field_settings), defaults={"ecs": "-"})
         )
     else:
-        _note(f"logging: python-json-logger, EcsJsonFormatter(style={style!r})")
+        _note(f"logging: python-json-logger, EcsJsonFormatter(ecs_style={style!r})")
         handler.setFormatter(
             EcsJsonFormatter(
                 "%(levelname)s %(name)s %(message)s",
