@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from ._held_records import holding_http_records
-from .errors import MetadataError, NoMetadataSourceError
+from .errors import MetadataError, MetadataThrottledError, NoMetadataSourceError
 from .fields import build_fields
 from .settings import ContextSettings, FieldSettings
 from .source import Source, find_source
@@ -44,6 +44,7 @@ logger = logging.getLogger("ecs_log_context")
 
 FIRST_RETRY = 1.0
 MAX_RETRY = 60.0
+THROTTLED_START = 2  # a 429 is retried after about 4 s, then 8, 16, ...
 
 # Set while this thread fetches: records logged meanwhile (httpx's, ours) never wait for the
 # fetch they are part of.
@@ -54,6 +55,12 @@ def _printable(text: str, limit: int = 300) -> str:
     """Text from outside, safe on one log line: escaped, and cut at `limit` characters."""
     text = text.encode("unicode_escape", "backslashreplace").decode("ascii")
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def retry_delay(failures: int) -> float:
+    """Seconds before the next try after `failures` failures in a row: 1, 2, 4 ... 60, jittered."""
+    # The exponent is bounded: 2.0 ** 1024 overflows, after some 17 hours of failures.
+    return min(MAX_RETRY, _jitter(FIRST_RETRY * 2 ** min(failures, 10)))
 
 
 def _jitter(seconds: float, spread: float = 0.5) -> float:
@@ -128,6 +135,8 @@ class EcsContext:
         self._want_tags = with_tags
         self._attempts = 0
         self._closed = False
+        self._build_errors: list[tuple[View, Exception]] = []
+        self._throttled = False
         self._state = (
             "waiting" if self.source else ("off_ecs" if self.settings.enabled else "disabled")
         )
@@ -140,6 +149,7 @@ class EcsContext:
         """Locks, events, client and thread of this process (again, in a child after fork)."""
         self._lock = threading.Lock()  # publishing: views and snapshot
         self._fetch_lock = threading.Lock()  # single flight
+        self._thread_lock = threading.Lock()  # starting the refresher, and its leaving
         self._wake = threading.Event()
         self._stopped = self._closed
         self._first = threading.Event()
@@ -256,6 +266,7 @@ class EcsContext:
         """
         self._closed = self._stopped = True
         self._wake.set()
+        self._first.set()  # nobody waits for a first answer that will not come
         client, self._client = self._client, None
         if client is not None:
             client.close()
@@ -274,6 +285,7 @@ class EcsContext:
             refetch = wants_tags and not self._want_tags
             if refetch:
                 self._want_tags = True
+        self._report_build_errors()
         if refetch and self.source is not None:
             self._wake.set()  # a fetch without tags is done or under way: fetch again now
             self._start_thread()
@@ -283,13 +295,18 @@ class EcsContext:
             return self._build(view, self._snapshot)
         return None  # still waiting for the first answer
 
-    @staticmethod
-    def _build(view: View, snapshot: Snapshot | None) -> Fields:
+    def _build(self, view: View, snapshot: Snapshot | None) -> Fields:
         try:
             return view._build(snapshot)
-        except Exception:  # a bug must not cost a log record; say it once
-            logger.exception("ECS log context could not build the fields of %r", view)
+        except Exception as exc:  # noqa: BLE001 -- a bug must not cost a log record
+            # Said later, outside the lock: a handler's filter may need this very lock.
+            self._build_errors.append((view, exc))
             return view._build(None)
+
+    def _report_build_errors(self) -> None:
+        while self._build_errors:
+            view, exc = self._build_errors.pop()
+            logger.error("ECS log context could not build the fields of %r", view, exc_info=exc)
 
     def _publish(self, snapshot: Snapshot | None) -> None:
         with self._lock:
@@ -298,6 +315,7 @@ class EcsContext:
             for view in list(self._views):
                 view._set_fields(self._build(view, self._snapshot))
             self._first.set()
+        self._report_build_errors()
 
     def wait_for_view(self, view: View) -> Fields:
         """The slow path of a record logged before the first answer: wait, within the bound."""
@@ -312,17 +330,27 @@ class EcsContext:
                     return self._build(view, None)  # this record must not wait: no fields
                 fields = self._build(view, self._snapshot)
                 view._set_fields(fields)
-            return fields
+        self._report_build_errors()
+        return fields
 
     # -- fetching ---------------------------------------------------------------------------
 
     def _start_thread(self, *, first_delay: float = 0.0) -> None:
-        if self._stopped or (self._thread is not None and self._thread.is_alive()):
-            return
-        self._thread = threading.Thread(
-            target=self._run, args=(first_delay,), name="ecs-log-context", daemon=True
-        )
-        self._thread.start()
+        with self._thread_lock:
+            if self._stopped or (self._thread is not None and self._thread.is_alive()):
+                return
+            self._thread = threading.Thread(
+                target=self._run, args=(first_delay,), name="ecs-log-context", daemon=True
+            )
+            self._thread.start()
+
+    def _leave(self) -> bool:
+        """Whether the refresher may end now (ttl 0): not if a new fetch was asked meanwhile."""
+        with self._thread_lock:
+            if self._wake.is_set():
+                return False
+            self._thread = None
+            return True
 
     def _run(self, first_delay: float) -> None:
         if first_delay and self._wake.wait(first_delay):
@@ -337,11 +365,13 @@ class EcsContext:
                 snapshot = self._snapshot
                 if snapshot is not None and snapshot.with_tags == self._want_tags:
                     self._wake.clear()
-                if self.settings.ttl == 0 and not self._wake.is_set():
+                if self.settings.ttl == 0 and self._leave():
                     return
                 delay = _jitter(self.settings.ttl, 0.1)
             else:
-                delay = min(MAX_RETRY, _jitter(FIRST_RETRY * 2**failures))
+                if self._throttled:  # the agent's 429: start further back than for a blip
+                    failures = max(failures, THROTTLED_START)
+                delay = retry_delay(failures)
                 failures += 1
             self._wake.wait(delay)
             self._wake.clear()
@@ -365,6 +395,10 @@ class EcsContext:
                 return False
             finally:
                 _fetching.active = False
+                if self._stopped:  # closed under this fetch: its client must not outlive it
+                    client, self._client = self._client, None
+                    if client is not None:
+                        client.close()
 
     def _fetch_locked(self) -> bool:
         # The client (and its models, httpx) load in this background thread, not at import.
@@ -374,7 +408,7 @@ class EcsContext:
         from .snapshot import Snapshot
 
         source = self.source
-        if source is None:
+        if source is None or self._stopped:
             return False
         self._attempts += 1
         with_tags = self._want_tags
@@ -386,6 +420,7 @@ class EcsContext:
         except MetadataError as exc:
             if self._stopped:
                 return False  # closed under the fetch: nothing to say, nothing will retry
+            self._throttled = isinstance(exc, MetadataThrottledError)
             self._error = str(exc)
             if not self._first.is_set():
                 self._publish(None)  # the first answer is a failure: nobody waits any longer
