@@ -44,7 +44,7 @@ logger = logging.getLogger("ecs_log_context")
 
 FIRST_RETRY = 1.0
 MAX_RETRY = 60.0
-THROTTLED_START = 2  # a 429 is retried after about 4 s, then 8, 16, ...
+THROTTLED_START = 1  # a 429 is retried after about 2 s, then 4, 8, ...
 
 # Set while this thread fetches: records logged meanwhile (httpx's, ours) never wait for the
 # fetch they are part of.

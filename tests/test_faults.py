@@ -389,9 +389,11 @@ def _scenario(fault: Fault, said: EndpointLog, run: Run) -> None:  # noqa: PLR09
                 elif server is not None:
                     server.behave(healthy)
                 flipped = time.monotonic()
-                # After the n-th failure the delay is at most 1.5 * 2**(n-1) s; the attempt in
-                # flight may take up to twice the timeout, the good one as much again.
-                pending = 1.5 * 2 ** max(0, run.attempts_at_flip - 1)
+                # After the n-th failure the delay is at most 1.5 * 2**(n-1) s (a 429 starts one
+                # doubling further back: 1.5 * 2**n s); the attempt in flight may take up to
+                # twice the timeout, the good one as much again.
+                exponent = run.attempts_at_flip - (0 if "429" in fault.name else 1)
+                pending = min(60.0 * 1.5, 1.5 * 2 ** max(0, exponent))
                 run.bound = pending + 4 * TIMEOUT + RECOVERY_MARGIN
                 deadline = flipped + run.bound + 2.0
             if flipped:
