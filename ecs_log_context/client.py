@@ -19,6 +19,7 @@ from .errors import (
     MetadataHTTPError,
     MetadataThrottledError,
     MetadataUnavailableError,
+    printable,
 )
 from .identity import OwnContainerIds, read_own_container_ids, resolve_own_container
 from .metadata_file import read_metadata_file
@@ -37,11 +38,6 @@ _KINDS = ("v4", "v3", "v2", "file")
 _ModelT = TypeVar("_ModelT", TaskMetadata, ContainerMetadata)
 
 
-def _shorten(text: str, limit: int = 200) -> str:
-    text = text.encode("unicode_escape", "backslashreplace").decode("ascii")
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
 def _agent_message(body: bytes) -> str:
     """The agent's error bodies are JSON-encoded strings; anything else is shown as text."""
     text = body[:4096].decode("utf-8", "replace")
@@ -49,7 +45,7 @@ def _agent_message(body: bytes) -> str:
         decoded = json.loads(text)
     except (ValueError, RecursionError):  # deep nesting exhausts the parser's stack
         decoded = text
-    return _shorten(decoded.strip() if isinstance(decoded, str) else text.strip())
+    return printable(decoded.strip() if isinstance(decoded, str) else text.strip())
 
 
 def _is_clean_path(path: str) -> bool:
@@ -352,7 +348,7 @@ class MetadataClient:
                     url = target
                     continue
                 raise MetadataHTTPError(
-                    what, url, status, f"redirect to {_shorten(target)} not followed"
+                    what, url, status, f"redirect to {printable(target)} not followed"
                 )
             if status == 429:
                 raise MetadataThrottledError(what, url, f"HTTP 429: {_agent_message(body)}")

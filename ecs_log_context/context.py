@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from ._held_records import holding_http_records
-from .errors import MetadataError, MetadataThrottledError, NoMetadataSourceError
+from .errors import MetadataError, MetadataThrottledError, NoMetadataSourceError, printable
 from .fields import build_fields
 from .settings import ContextSettings, FieldSettings
 from .source import Source, find_source
@@ -49,12 +49,6 @@ THROTTLED_START = 1  # a 429 is retried after about 2 s, then 4, 8, ...
 # Set while this thread fetches: records logged meanwhile (httpx's, ours) never wait for the
 # fetch they are part of.
 _fetching = threading.local()
-
-
-def _printable(text: str, limit: int = 300) -> str:
-    """Text from outside, safe on one log line: escaped, and cut at `limit` characters."""
-    text = text.encode("unicode_escape", "backslashreplace").decode("ascii")
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def retry_delay(failures: int) -> float:
@@ -444,11 +438,11 @@ class EcsContext:
         if state == previous:
             return
         snapshot, source = self._snapshot, self.source
-        error = _printable(self._error or "")
+        error = printable(self._error or "", 300)
         if state == "ready" and snapshot is not None and source is not None:
             logger.info(
                 "ECS log context ready: task %s from %s %s in %.0f ms",
-                _printable(snapshot.task.task_arn or ""),
+                printable(snapshot.task.task_arn or ""),
                 source.kind,
                 source.location,
                 snapshot.duration * 1000,

@@ -13,6 +13,12 @@ __all__ = [
 ]
 
 
+def printable(text: str, limit: int = 200) -> str:
+    """Text from outside, safe in a one-line message: escaped, and cut at `limit` characters."""
+    text = text.encode("unicode_escape", "backslashreplace").decode("ascii")
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 class ConfigurationError(ValueError):
     """A setting (keyword argument or environment variable) has a value that cannot be used.
 
