@@ -401,11 +401,12 @@ def _per_record_result(
             low, high = timing.ratio_interval(variant, reference, "baseline")
             entry[f"ratio_to_{reference}"] = gated_ratio
             entry["ratio_interval_90"] = [low, high]
-            checks.append(Check(f"{name}: {label}", gated_ratio, bar, "x"))
+            this_bar = bar if reference == limit else mode.bars["formatter_ratio"]
+            checks.append(Check(f"{name}: {label}", gated_ratio, this_bar, "x"))
             if reference != limit:
                 shown += f" ({gated_ratio:.2f}x static_fields)"
             shown += f" [{low:.2f}..{high:.2f}]"
-            bar_text = f"{bar:.2f}x"
+            bar_text = f"{this_bar:.2f}x"
         variants[variant] = entry
         rows.append(
             [variant, f"{median:.0f}", f"{over:+.0f}", f"{q1:+.0f}..{q3:+.0f}", shown, bar_text]
