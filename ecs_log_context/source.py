@@ -37,6 +37,25 @@ class Source(NamedTuple):
     origin: str
 
 
+_NOT_A_CONTAINER = ("", "v3", "v4", "task", "taskWithTags", "stats")
+
+
+def _container_uri(variable: str, value: str) -> str:
+    """A v3/v4 URI as ECS sets it: the routes are asked below it, so it must end in an ID."""
+    url = _check_url(variable, value)
+    last = url.rsplit("/", 1)[-1] if url.count("/") > 2 else ""
+    if last in _NOT_A_CONTAINER:
+        version = "v4" if variable == V4_VARIABLE else "v3"
+        raise ConfigurationError(
+            variable,
+            value,
+            f"the container's endpoint URI as ECS sets it, http://169.254.170.2/{version}/<id>,"
+            f" ending in the ID, not in {last + '/' if last else '/'!r}: the routes are asked"
+            f" below it ({url}/task)",
+        )
+    return url
+
+
 def _value(environ: Mapping[str, str], name: str) -> str | None:
     value = environ.get(name, "").strip()
     return value or None
@@ -65,9 +84,9 @@ def find_source(
     v3 = _value(env, V3_VARIABLE)
     path = _value(env, FILE_VARIABLE)
     if wanted in ("auto", "v4") and v4:
-        return Source("v4", _check_url(V4_VARIABLE, v4), V4_VARIABLE)
+        return Source("v4", _container_uri(V4_VARIABLE, v4), V4_VARIABLE)
     if wanted in ("auto", "v3") and v3:
-        return Source("v3", _check_url(V3_VARIABLE, v3), V3_VARIABLE)
+        return Source("v3", _container_uri(V3_VARIABLE, v3), V3_VARIABLE)
     v2_gate = (_value(env, EXECUTION_ENV_VARIABLE) or "").startswith("AWS_ECS")
     if wanted == "v2" or (wanted == "auto" and (v2_gate or settings.v2_endpoint)):
         if settings.v2_endpoint:

@@ -51,6 +51,29 @@ def test_v4_trailing_slash_dropped() -> None:
     assert Source("v4", V4_URL, V4) == find({V4: V4_URL + "/"})
 
 
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        (V4, "http://169.254.170.2/v4/"),
+        (V4, "http://169.254.170.2/v4"),
+        (V4, "http://169.254.170.2/"),
+        (V4, "http://169.254.170.2"),
+        (V4, V4_URL + "/task"),
+        (V4, V4_URL + "/taskWithTags"),
+        (V3, "http://169.254.170.2/v3/"),
+        (V3, V3_URL + "/stats"),
+    ],
+)
+def test_a_uri_that_does_not_end_in_the_container_id_is_refused(variable: str, value: str) -> None:
+    """``.../v4/`` would ask ``/v4/task``, which the agent reads as container ID "task": the
+    URI is refused at construction, naming the variable and the shape ECS gives it."""
+    with pytest.raises(ConfigurationError) as caught:
+        find({variable: value})
+    message = str(caught.value)
+    assert variable in message
+    assert "ending in the ID" in message
+
+
 def test_v3() -> None:
     """The v3 variable alone chooses v3."""
     assert Source("v3", V3_URL, V3) == find({V3: V3_URL})
