@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING
 
 from .settings import FieldSettings
@@ -157,7 +157,11 @@ def field_keys(settings: FieldSettings) -> list[str]:
 
 
 def build_fields(
-    task: TaskMetadata, container: ContainerMetadata | None, settings: FieldSettings
+    task: TaskMetadata,
+    container: ContainerMetadata | None,
+    settings: FieldSettings,
+    *,
+    tags: Mapping[str, str] | None = None,
 ) -> dict[str, object]:
     """The keys to add to every record, from one fetched task and container.
 
@@ -167,6 +171,10 @@ def build_fields(
         task: the task's metadata.
         container: this container's metadata, or None when unknown.
         settings: which fields, in which style, under which names, with which tags.
+        tags: the task's tags (default: the task's own ``TaskTags``, from taskWithTags).
+
+    Values that are lists in the OpenTelemetry conventions are tuples: every record shares
+    them, so they must refuse in-place edits.
     """
     values = _values(task, container, settings.style)
     out: dict[str, object] = {}
@@ -176,12 +184,12 @@ def build_fields(
         if key is None or value is None:
             continue
         if settings.style == "otel" and field in ("log_group", "log_stream"):
-            out[key] = [value]
+            out[key] = (value,)
         else:
             out[key] = value
     if settings.tags:
         wanted = None if settings.tags == ("*",) else set(settings.tags)
-        for tag, tag_value in task.task_tags.items():
+        for tag, tag_value in (task.task_tags if tags is None else tags).items():
             clean_tag, clean_value = _clean(tag), _clean(tag_value)
             if clean_tag and clean_value and (wanted is None or tag in wanted):
                 out[_tag_key(clean_tag, settings.style)] = clean_value

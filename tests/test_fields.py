@@ -132,8 +132,8 @@ EC2_OTEL_ALL = {
         "arn:aws:ecs:us-west-2:111122223333:container/0206b271-b33f-47ab-86c6-a0ba208a70a9"
     ),
     "container.image.name": IMAGE,
-    "aws.log.group.names": ["/ecs/metadata"],
-    "aws.log.stream.names": ["ecs/curl/8f03e41243824aea923aca126495f665"],
+    "aws.log.group.names": ("/ecs/metadata",),
+    "aws.log.stream.names": ("ecs/curl/8f03e41243824aea923aca126495f665",),
 }
 EC2_NESTED_DEFAULT = {
     "ecs": {
@@ -227,8 +227,8 @@ FARGATE_OTEL_ALL = {
     "aws.ecs.launchtype": "fargate",
     "aws.ecs.container.arn": FARGATE_CONTAINER_ARN,
     "container.image.name": IMAGE,
-    "aws.log.group.names": ["/ecs/containerlogs"],
-    "aws.log.stream.names": ["ecs/curl/e9028f8d5d8e4f258373e7b93ce9a3c3"],
+    "aws.log.group.names": ("/ecs/containerlogs",),
+    "aws.log.stream.names": ("ecs/curl/e9028f8d5d8e4f258373e7b93ce9a3c3",),
 }
 FARGATE_NESTED_DEFAULT = {
     "ecs": {
@@ -381,8 +381,8 @@ TAGS_OTEL_ALL_STAR = {
     "aws.ecs.launchtype": "ec2",
     "aws.ecs.container.arn": TAGS_CONTAINER_ARN,
     "container.image.name": IMAGE,
-    "aws.log.group.names": ["/ecs/metadata"],
-    "aws.log.stream.names": ["ecs/curl/158d1c8083dd49d6b527399fd6414f5c"],
+    "aws.log.group.names": ("/ecs/metadata",),
+    "aws.log.stream.names": ("ecs/curl/158d1c8083dd49d6b527399fd6414f5c",),
     "aws.ecs.task.tag.tag-use": "task-metadata-endpoint-test",
 }
 TAGS_NESTED_ALL_STAR = {
@@ -632,8 +632,8 @@ def test_otel_log_names_are_one_element_lists() -> None:
     expected = {
         "cloud.provider": "aws",
         "cloud.platform": "aws_ecs",
-        "aws.log.group.names": ["/ecs/metadata"],
-        "aws.log.stream.names": ["ecs/curl/8f03e41243824aea923aca126495f665"],
+        "aws.log.group.names": ("/ecs/metadata",),
+        "aws.log.stream.names": ("ecs/curl/8f03e41243824aea923aca126495f665",),
     }
     actual = fields_of(EC2_TASK, EC2_CONTAINER, style="otel", fields="log_group,log_stream")
     assert expected == actual
@@ -670,7 +670,7 @@ def test_rename_otel() -> None:
         "aws.ecs.task.arn": EC2_TASK_ARN,
         "aws.ecs.task.id": "158d1c8083dd49d6b527399fd6414f5c",
         "launch": "ec2",
-        "logs": ["/ecs/metadata"],
+        "logs": ("/ecs/metadata",),
     }
     actual = fields_of(
         EC2_TASK,
@@ -1073,7 +1073,7 @@ def walk(value: object) -> list[object]:
     """Every leaf value of a built dict (lists and nested dicts opened)."""
     if isinstance(value, dict):
         return [leaf for item in value.values() for leaf in walk(item)]
-    if isinstance(value, list):
+    if isinstance(value, (list, tuple)):
         return [None] if not value else [leaf for item in value for leaf in walk(item)]
     return [value]
 

@@ -636,7 +636,7 @@ def _check_fields(fields: dict[str, object]) -> None:
     assert isinstance(values, dict)
     for key, value in values.items():
         assert isinstance(key, str)
-        for text in value if isinstance(value, list) else [value]:
+        for text in value if isinstance(value, (list, tuple)) else [value]:
             assert isinstance(text, str)
             assert text
             assert "\n" not in text
