@@ -15,7 +15,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-__all__ = ["holding_http_records"]
+__all__ = ["holding_http_records", "prepare_holding"]
 
 _LOGGERS = (
     "httpx",
@@ -26,12 +26,14 @@ _LOGGERS = (
     "httpcore.proxy",
     "httpcore.socks",
 )
-_local = threading.local()
+# The fetching thread's ident and its held records. Not a threading.local: one made before
+# gevent or eventlet patch threading would be shared by every green thread.
+_holding: dict[int, list[logging.LogRecord]] = {}
 
 
 class _HoldInFetchingThread(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        held: list[logging.LogRecord] | None = getattr(_local, "held", None)
+        held = _holding.get(threading.get_ident()) if _holding else None
         if held is None:
             return True
         held.append(record)
@@ -41,7 +43,12 @@ class _HoldInFetchingThread(logging.Filter):
 _FILTER = _HoldInFetchingThread()
 
 
-def _install() -> None:
+def prepare_holding() -> None:
+    """Put the filter on httpx's loggers: before the refresher starts, in the caller's thread.
+
+    ``getLogger`` takes logging's module lock: the refresher never does, so a fork from C
+    (uWSGI) cannot cut it in half.
+    """
     # A logger's filters see only the records logged on it, so each logger gets the filter.
     for name in _LOGGERS:
         logger = logging.getLogger(name)
@@ -52,20 +59,26 @@ def _install() -> None:
 @contextmanager
 def holding_http_records() -> Iterator[None]:
     """Hold httpx's and httpcore's records of this thread; hand them on when done."""
-    _install()
+    ident = threading.get_ident()
     held: list[logging.LogRecord] = []
-    _local.held = held
+    _holding[ident] = held
     try:
         yield
     finally:
-        _local.held = None
+        _holding.pop(ident, None)
         for record in held:
-            _hand_on(record)
+            try:
+                _hand_on(record)
+            except Exception:  # noqa: BLE001, S112 -- a user's handler must not stop the fetch
+                continue
 
 
 def _hand_on(record: logging.LogRecord) -> None:
     """Finish `Logger.handle` for a held record: the filters after ours, then the handlers."""
-    logger = logging.getLogger(record.name)
+    # Read without getLogger, which takes logging's module lock: see prepare_holding.
+    logger = logging.Logger.manager.loggerDict.get(record.name)
+    if not isinstance(logger, logging.Logger):
+        return
     filters = logger.filters
     after = filters[filters.index(_FILTER) + 1 :] if _FILTER in filters else []
     for later in after:

@@ -1,23 +1,24 @@
 """`EcsContext`: the shared, cached metadata of this task, fetched in the background.
 
-Per record, an integration reads one attribute that holds a prebuilt dict. Everything else
-happens here, off the logging path: the first fetch, the startup wait, refreshes, backoff,
-the views' dicts, and the process's forks.
+The context knows nothing of the integrations above it: they subscribe a callback, which it
+calls with every new `Snapshot`, and they wait (bounded) for the first one. The schedule lives
+in the `Refresher`; the fetch itself, the state and the process's forks live here.
 """
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import logging
 import os
 import threading
 import time
 import weakref
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from ._held_records import holding_http_records
+from . import _forks
+from ._held_records import holding_http_records, prepare_holding
+from ._refresher import Outcome, Refresher, jitter
 from .errors import MetadataError, MetadataThrottledError, NoMetadataSourceError, printable
 from .fields import build_fields
 from .settings import ContextSettings, FieldSettings
@@ -25,50 +26,31 @@ from .source import Source, find_source
 
 if TYPE_CHECKING:
     from .client import MetadataClient
-    from .enricher import Fields
     from .snapshot import Snapshot, Status
 
-    class View(Protocol):
-        """What an integration exposes to its context: the dict that its records get."""
-
-        _fields: Fields | None
-
-        def _set_fields(self, fields: Fields | None) -> None: ...
-
-        def _build(self, snapshot: Snapshot | None) -> Fields: ...
-
+    Subscriber = Callable[[Snapshot | None], None]
 
 __all__ = ["EcsContext"]
 
 logger = logging.getLogger("ecs_log_context")
-
-FIRST_RETRY = 1.0
-MAX_RETRY = 60.0
-THROTTLED_START = 1  # a 429 is retried after about 2 s, then 4, 8, ...
-
-# Set while this thread fetches: records logged meanwhile (httpx's, ours) never wait for the
-# fetch they are part of.
-_fetching = threading.local()
+_STALE = "ECS log context: refresh failed, keeping the last metadata: %s"
+_FAILING = "ECS log context: no metadata yet, retrying with backoff: %s"
+_BUILD_FAILED = "ECS log context could not build the fields of %r"
+_UNEXPECTED = "ECS log context: unexpected error while fetching"
 
 
-def retry_delay(failures: int) -> float:
-    """Seconds before the next try after `failures` failures in a row: 1, 2, 4 ... 60, jittered."""
-    # The exponent is bounded: 2.0 ** 1024 overflows, after some 17 hours of failures.
-    return min(MAX_RETRY, _jitter(FIRST_RETRY * 2 ** min(failures, 10)))
-
-
-def _jitter(seconds: float, spread: float = 0.5) -> float:
-    """`seconds`, give or take `spread` of it: processes started together drift apart."""
-    import random  # here, not at import: the package import stays light
-
-    return seconds * random.uniform(1 - spread, 1 + spread)  # noqa: S311 -- not secrets
+def say(level: int, message: str, *args: object, exc_info: Any = None) -> None:
+    """Log on the library's logger; a user's filter or handler that raises costs nothing."""
+    with contextlib.suppress(Exception):  # the refresher must outlive any user handler
+        logger.log(level, message, *args, exc_info=exc_info)
 
 
 class EcsContext:
     """The metadata of this task and container, fetched once and kept fresh in the background.
 
     Most applications never build one: the processor, the filter and the formatter share
-    `EcsContext.default()`. Contexts built with the same settings are one and the same.
+    `EcsContext.default()` (or `EcsContext.shared(settings)`), one per process and settings.
+    A context built directly is a context of its own, with its own fetch.
 
     Args:
         enabled: ``ECS_LOG_CONTEXT_ENABLED``: False does no I/O at all.
@@ -78,9 +60,8 @@ class EcsContext:
         timeout: ``ECS_LOG_CONTEXT_TIMEOUT``: the HTTP timeout, and the longest the first log
             calls wait for the first answer.
         ttl: ``ECS_LOG_CONTEXT_TTL``: seconds between refreshes; 0 never refreshes.
-        with_tags: read the task from the taskWithTags route (default: when
-            ``ECS_LOG_CONTEXT_TAGS`` is set). A processor, filter or formatter that asks for
-            tags turns it on.
+        with_tags: fetch the task's tags too (default: when ``ECS_LOG_CONTEXT_TAGS`` is set).
+            A subscriber that asks for tags turns it on.
         environ: the environment to read instead of ``os.environ``.
 
     Raises:
@@ -89,7 +70,6 @@ class EcsContext:
 
     _shared: ClassVar[dict[tuple[ContextSettings, str | None], EcsContext]] = {}
     _shared_lock: ClassVar[threading.Lock] = threading.Lock()
-    _all: ClassVar[weakref.WeakSet[EcsContext]] = weakref.WeakSet()
 
     def __init__(
         self,
@@ -121,37 +101,46 @@ class EcsContext:
             except NoMetadataSourceError as exc:
                 if self.settings.source != "auto":
                     self._error = str(exc)
-                    logger.warning("ECS log context is off: %s", exc)
-        self._snapshot: Snapshot | None = None
-        self._views: weakref.WeakSet[Any] = weakref.WeakSet()
+                    say(logging.WARNING, "ECS log context is off: %s", exc)
         if with_tags is None:
             with_tags = bool(FieldSettings.resolve(environ=environ).tags)
         self._want_tags = with_tags
+        self._snapshot: Snapshot | None = None
+        self._generation = 0
+        self._subscribers: list[Callable[[], Subscriber | None]] = []
+        self._build_errors: list[tuple[object, Exception]] = []
+        self._pending: frozenset[str] | None = None  # parts to fetch again; None: all
+        self._told_missing: Mapping[str, str] = {}
         self._attempts = 0
         self._closed = False
-        self._build_errors: list[tuple[View, Exception]] = []
-        self._throttled = False
+        self._fetcher: int | None = None  # the ident of the thread (or greenlet) fetching
+        self._client: MetadataClient | None = None
         self._state = (
             "waiting" if self.source else ("off_ecs" if self.settings.enabled else "disabled")
         )
+        self._refresher = Refresher(self._fetch, ttl=self.settings.ttl)
         self._new_process()
-        EcsContext._all.add(self)
+        _forks.track(self)
         if self.source is not None:
-            self._start_thread()
+            # Everything a fetch needs is imported here, in the constructing thread: a fork
+            # while the refresher imported would leave the child half-initialised modules.
+            _prepare()
+            self._refresher.start()
 
     def _new_process(self) -> None:
-        """Locks, events, client and thread of this process (again, in a child after fork)."""
-        self._lock = threading.Lock()  # publishing: views and snapshot
+        """Locks, events and the startup bound of this process (again, in a forked child)."""
+        self._pid = os.getpid()
+        self._lock = threading.Lock()  # publishing: snapshot and subscribers
         self._fetch_lock = threading.Lock()  # single flight
-        self._thread_lock = threading.Lock()  # starting the refresher, and its leaving
-        self._wake = threading.Event()
-        self._stopped = self._closed
-        self._first = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._client: MetadataClient | None = None
+        self._first = threading.Event()  # the fields' first answer: records wait for it
+        self._first_round = threading.Event()  # the first fetch done, tags included
         self._deadline = time.monotonic() + self.settings.timeout
+        self._fetcher = None
+        self._refresher.reset()
+        self._refresher.stopped = self._closed
         if self.source is None or self._snapshot is not None or self._state == "failing":
             self._first.set()
+            self._first_round.set()
 
     # -- construction ---------------------------------------------------------------------
 
@@ -179,18 +168,21 @@ class EcsContext:
         with cls._shared_lock:
             context = cls._shared.get(key)
             if context is None:
-                context = cls(
-                    enabled=settings.enabled,
-                    source=settings.source,
-                    v2_endpoint=settings.v2_endpoint,
-                    container_name=settings.container_name,
-                    timeout=settings.timeout,
-                    ttl=settings.ttl,
-                    with_tags=with_tags or None,
-                    environ=environ,
-                )
+                context = cls(**settings._asdict(), with_tags=with_tags or None, environ=environ)
                 cls._shared[key] = context
             return context
+
+    @classmethod
+    def reset_all(cls) -> None:
+        """Close every context of this process and forget the shared ones.
+
+        For tests, as structlog's ``reset_defaults()``: integrations built afterwards get new
+        contexts, built from the environment as it is then.
+        """
+        for context in _forks.tracked():
+            context.close()
+        with cls._shared_lock:
+            cls._shared.clear()
 
     # -- what users ask ---------------------------------------------------------------------
 
@@ -204,6 +196,7 @@ class EcsContext:
 
         Never waits and never raises for metadata: empty when nothing is known yet.
         """
+        _forks.check()
         snapshot = self._snapshot
         if snapshot is None:
             return {}
@@ -211,12 +204,14 @@ class EcsContext:
             snapshot.task,
             snapshot.container,
             settings or FieldSettings.resolve(environ=self._environ),
+            tags=snapshot.tags,
         )
 
     def status(self) -> Status:
-        """The state, the source, the last error and the last success."""
+        """The state, the source, the last error, the last success, and what is missing."""
         from .snapshot import Status
 
+        _forks.check()
         snapshot = self._snapshot
         return Status(
             state=self._state,
@@ -226,18 +221,26 @@ class EcsContext:
             last_success=snapshot.fetched_at if snapshot else None,
             fetch_duration=snapshot.duration if snapshot else None,
             attempts=self._attempts,
+            missing=dict(snapshot.missing) if snapshot else {},
         )
 
     def refresh(self) -> Status:
         """Fetch now, in this thread, and return the status: raises nothing."""
+        _forks.check()
         if self.source is not None:
+            self._pending = None
             self._fetch()
         return self.status()
 
     def wait_ready(self, timeout: float | None = None) -> bool:
-        """Block until the first answer (or `timeout` seconds); True when fields are known."""
+        """Block until the first fetch is done (or `timeout` seconds); True when fields are known.
+
+        The first fetch includes the task's tags when they are asked for: a preloaded server
+        that waits here before forking gives its workers everything.
+        """
+        _forks.check()
         if self.source is not None:
-            self._first.wait(timeout)
+            self._first_round.wait(timeout)
         return self._snapshot is not None
 
     async def wait_ready_async(self, timeout: float | None = None) -> bool:
@@ -248,9 +251,10 @@ class EcsContext:
         """
         import asyncio
 
-        if self.source is not None and not self._first.is_set():
+        _forks.check()
+        if self.source is not None and not self._first_round.is_set():
             loop = asyncio.get_running_loop()
-            await loop.run_in_executor(None, self._first.wait, timeout)
+            await loop.run_in_executor(None, self._first_round.wait, timeout)
         return self._snapshot is not None
 
     def close(self) -> None:
@@ -258,9 +262,17 @@ class EcsContext:
 
         The last snapshot stays in use.
         """
-        self._closed = self._stopped = True
-        self._wake.set()
+        self._closed = True
+        self._refresher.stop()
         self._first.set()  # nobody waits for a first answer that will not come
+        self._first_round.set()
+        if self._fetch_lock.acquire(blocking=False):  # else the fetch in flight closes it
+            try:
+                self._close_client()
+            finally:
+                self._fetch_lock.release()
+
+    def _close_client(self) -> None:
         client, self._client = self._client, None
         if client is not None:
             client.close()
@@ -269,217 +281,249 @@ class EcsContext:
         where = f"{self.source.kind} {self.source.location}" if self.source else "no source"
         return f"<EcsContext {self._state} from {where}>"
 
-    # -- views ------------------------------------------------------------------------------
+    # -- subscribers ------------------------------------------------------------------------
 
-    def attach(self, view: View, *, wants_tags: bool = False) -> None:
-        """Give a view its dict now, and a new one after every successful fetch."""
+    def subscribe(self, on_snapshot: Subscriber, *, wants_tags: bool = False) -> None:
+        """Call `on_snapshot` with every new snapshot, from now on.
+
+        It is called at once when the first answer is in (with None when it failed), and
+        after every fetch that brings something new; never with an older snapshot than the
+        last it got. A bound method is held weakly: the subscriber may be garbage collected.
+        It must not log or block: it runs under the context's lock.
+        """
+        _forks.check()
+        reference: Callable[[], Subscriber | None]
+        try:
+            reference = weakref.WeakMethod(on_snapshot)
+        except TypeError:
+            reference = lambda: on_snapshot  # noqa: E731 -- a plain function is held strongly
         with self._lock:
-            self._views.add(view)
-            view._set_fields(self._view_fields(view))
+            self._subscribers.append(reference)
+            if self._snapshot is not None or self._first.is_set():
+                self._call(on_snapshot, self._snapshot)
             refetch = wants_tags and not self._want_tags
             if refetch:
                 self._want_tags = True
+                if self._snapshot is not None:
+                    self._pending = frozenset({"tags"})
         self._report_build_errors()
         if refetch and self.source is not None:
-            self._wake.set()  # a fetch without tags is done or under way: fetch again now
-            self._start_thread()
+            self._refresher.wake()  # a fetch without tags is done or under way: fetch again
 
-    def _view_fields(self, view: View) -> Fields | None:
-        if self._snapshot is not None or self._first.is_set():
-            return self._build(view, self._snapshot)
-        return None  # still waiting for the first answer
+    def wait_first(self) -> bool:
+        """The slow path of a record logged before the first answer: wait, within the bound.
 
-    def _build(self, view: View, snapshot: Snapshot | None) -> Fields:
+        Returns True when waiting is over for good (the first answer is in, or the startup
+        bound passed); False for a record of the fetching thread itself (httpx's, ours),
+        which must not wait for the fetch it is part of.
+        """
+        _forks.check()
+        if self._first.is_set():
+            return True
+        remaining = self._deadline - time.monotonic()
+        # Looked up per call, not captured at import: gevent may patch threading later.
+        if self._fetcher == threading.get_ident():
+            return remaining <= 0
+        if remaining > 0:
+            self._first.wait(remaining)
+        return True
+
+    def deliver(self, on_snapshot: Subscriber) -> None:
+        """Call `on_snapshot` with the current snapshot, ordered with every publication."""
+        with self._lock:
+            self._call(on_snapshot, self._snapshot)
+        self._report_build_errors()
+
+    def _call(self, on_snapshot: Subscriber, snapshot: Snapshot | None) -> None:
         try:
-            return view._build(snapshot)
+            on_snapshot(snapshot)
         except Exception as exc:  # noqa: BLE001 -- a bug must not cost a log record
             # Said later, outside the lock: a handler's filter may need this very lock.
-            self._build_errors.append((view, exc))
-            return view._build(None)
+            self._build_errors.append((on_snapshot, exc))
 
     def _report_build_errors(self) -> None:
         while self._build_errors:
-            view, exc = self._build_errors.pop()
-            logger.error("ECS log context could not build the fields of %r", view, exc_info=exc)
+            subscriber, exc = self._build_errors.pop()
+            owner = getattr(subscriber, "__self__", subscriber)
+            say(
+                logging.ERROR,
+                "ECS log context could not build the fields of %r",
+                owner,
+                exc_info=exc,
+            )
 
-    def _publish(self, snapshot: Snapshot | None) -> None:
+    def _publish(self, snapshot: Snapshot | None, state: str) -> None:
         with self._lock:
+            # The state first: a record enriched by this snapshot never reads "waiting".
+            previous, self._state = self._state, state
             if snapshot is not None:
                 self._snapshot = snapshot
-            for view in list(self._views):
-                view._set_fields(self._build(view, self._snapshot))
+                self._generation = snapshot.generation
+            for reference in list(self._subscribers):
+                subscriber = reference()
+                if subscriber is None:
+                    self._subscribers.remove(reference)
+                else:
+                    self._call(subscriber, self._snapshot)
             self._first.set()
         self._report_build_errors()
-
-    def wait_for_view(self, view: View) -> Fields:
-        """The slow path of a record logged before the first answer: wait, within the bound."""
-        if not getattr(_fetching, "active", False):
-            remaining = self._deadline - time.monotonic()
-            if remaining > 0:
-                self._first.wait(remaining)
-        with self._lock:
-            fields = view._fields
-            if fields is None:
-                if time.monotonic() < self._deadline and not self._first.is_set():
-                    return self._build(view, None)  # this record must not wait: no fields
-                fields = self._build(view, self._snapshot)
-                view._set_fields(fields)
-        self._report_build_errors()
-        return fields
+        self._tell(previous, state)
 
     # -- fetching ---------------------------------------------------------------------------
 
-    def _start_thread(self, *, first_delay: float = 0.0) -> None:
-        with self._thread_lock:
-            if self._stopped or (self._thread is not None and self._thread.is_alive()):
-                return
-            self._thread = threading.Thread(
-                target=self._run, args=(first_delay,), name="ecs-log-context", daemon=True
-            )
-            self._thread.start()
-
-    def _leave(self) -> bool:
-        """Whether the refresher may end now (ttl 0): not if a new fetch was asked meanwhile."""
-        with self._thread_lock:
-            if self._wake.is_set():
-                return False
-            self._thread = None
-            return True
-
-    def _run(self, first_delay: float) -> None:
-        if first_delay and self._wake.wait(first_delay):
-            self._wake.clear()
-        failures = 0
-        while not self._stopped:
-            ok = self._fetch()
-            if self._stopped:
-                return
-            if ok:
-                failures = 0
-                snapshot = self._snapshot
-                if snapshot is not None and snapshot.with_tags == self._want_tags:
-                    self._wake.clear()
-                if self.settings.ttl == 0 and self._leave():
-                    return
-                delay = _jitter(self.settings.ttl, 0.1)
-            else:
-                if self._throttled:  # the agent's 429: start further back than for a blip
-                    failures = max(failures, THROTTLED_START)
-                delay = retry_delay(failures)
-                failures += 1
-            self._wake.wait(delay)
-            self._wake.clear()
-
-    def _fetch(self) -> bool:
-        """One fetch, one at a time; publishes on success. True on success."""
+    def _fetch(self) -> Outcome:
+        """One fetch, one at a time; publishes what it got."""
         with self._fetch_lock:
-            _fetching.active = True
-            first = contextlib.nullcontext() if self._first.is_set() else holding_http_records()
+            self._fetcher = threading.get_ident()
+            holding = contextlib.nullcontext() if self._first.is_set() else holding_http_records()
             try:
-                with first:
+                with holding:
                     return self._fetch_locked()
-            except Exception as exc:  # never let a bug kill the refresher or reach a log call
+            except Exception as exc:  # noqa: BLE001 -- a bug must not kill the refresher
                 self._error = f"unexpected error: {type(exc).__name__}: {exc}"
-                if not self._first.is_set():
-                    self._publish(None)
                 state = "stale" if self._snapshot else "failing"
-                if state != self._state:  # the traceback once per change of state, like the rest
-                    logger.error("ECS log context: unexpected error while fetching", exc_info=True)
-                self._set_state(state)
-                return False
+                if state != self._state:  # the traceback once per change of state
+                    say(
+                        logging.ERROR,
+                        "ECS log context: unexpected error while fetching",
+                        exc_info=exc,
+                    )
+                self._publish(None, state)
+                return Outcome.FAILED
             finally:
-                _fetching.active = False
-                if self._stopped:  # closed under this fetch: its client must not outlive it
-                    client, self._client = self._client, None
-                    if client is not None:
-                        client.close()
+                self._fetcher = None
+                self._first_round.set()
+                if self._refresher.stopped:  # closed under this fetch: its client must go
+                    self._close_client()
 
-    def _fetch_locked(self) -> bool:
-        # The client (and its models, httpx) load in this background thread, not at import.
-        from datetime import datetime, timezone
-
-        from .client import MetadataClient
-        from .snapshot import Snapshot
+    def _fetch_locked(self) -> Outcome:
+        from ._fetch import fetch_fields, fetch_tags
 
         source = self.source
-        if source is None or self._stopped:
-            return False
-        self._attempts += 1
-        with_tags = self._want_tags
-        started = time.monotonic()
-        try:
-            if self._client is None:
-                self._client = MetadataClient.from_source(source, self.settings)
-            task, container = self._client.task_and_container(with_tags=with_tags)
-        except MetadataError as exc:
-            if self._stopped:
-                return False  # closed under the fetch: nothing to say, nothing will retry
-            self._throttled = isinstance(exc, MetadataThrottledError)
-            self._error = str(exc)
-            if not self._first.is_set():
-                self._publish(None)  # the first answer is a failure: nobody waits any longer
-            self._set_state("stale" if self._snapshot else "failing")
-            return False
-        snapshot = Snapshot(
-            task=task,
-            container=container,
-            source=source,
-            fetched_at=datetime.now(timezone.utc),  # fetch thread: datetime loads here
-            duration=time.monotonic() - started,
-            with_tags=with_tags,
-        )
-        self._error = None
-        self._publish(snapshot)
-        self._set_state("ready")
-        return True
+        if source is None or self._refresher.stopped:
+            return Outcome.STOPPED
+        if self._client is None:
+            from .client import MetadataClient
 
-    def _set_state(self, state: str) -> None:
-        previous, self._state = self._state, state
-        if state == previous:
-            return
-        snapshot, source = self._snapshot, self.source
-        error = printable(self._error or "", 300)
-        if state == "ready" and snapshot is not None and source is not None:
-            logger.info(
-                "ECS log context ready: task %s from %s %s in %.0f ms",
-                printable(snapshot.task.task_arn or ""),
-                source.kind,
-                source.location,
-                snapshot.duration * 1000,
-            )
-        elif state == "stale":
-            logger.warning("ECS log context: refresh failed, keeping the last metadata: %s", error)
+            self._client = MetadataClient.from_source(source, self.settings)
+        self._attempts += 1
+        last, pending = self._snapshot, self._pending
+        started = time.monotonic()
+        if last is None or pending is None or pending - {"tags"}:
+            try:
+                snapshot = fetch_fields(
+                    self._client, source, last, started, generation=self._generation + 1
+                )
+            except MetadataError as exc:
+                if self._refresher.stopped:
+                    return Outcome.STOPPED  # closed under the fetch: nothing to say
+                self._error = str(exc)
+                self._publish(None, "stale" if self._snapshot else "failing")
+                if isinstance(exc, MetadataThrottledError):
+                    return Outcome.THROTTLED
+                return Outcome.FAILED
+            self._error = None
+            if self._want_tags:  # the fields first: tags never hold them up
+                self._publish(snapshot, "ready")
         else:
-            logger.warning("ECS log context: no metadata yet, retrying with backoff: %s", error)
+            snapshot = last
+        if self._want_tags:
+            snapshot = fetch_tags(self._client, snapshot, started, generation=self._generation + 1)
+        self._publish(snapshot, "ready")
+        self._pending = snapshot.retry or None
+        return Outcome.PARTIAL if snapshot.retry else Outcome.OK
+
+    def _tell(self, previous: str, state: str) -> None:
+        """The library's messages: once per change of state, and of what is missing."""
+        snapshot, source = self._snapshot, self.source
+        if state != previous:
+            error = printable(self._error or "", 300)
+            if state == "ready" and snapshot is not None and source is not None:
+                say(
+                    logging.INFO,
+                    "ECS log context ready: task %s from %s %s in %.0f ms",
+                    printable(snapshot.task.task_arn or ""),
+                    source.kind,
+                    source.location,
+                    snapshot.duration * 1000,
+                )
+            elif state == "stale":
+                say(
+                    logging.WARNING,
+                    "ECS log context: refresh failed, keeping the last metadata: %s",
+                    error,
+                )
+            elif state == "failing":
+                say(
+                    logging.WARNING,
+                    "ECS log context: no metadata yet, retrying with backoff: %s",
+                    error,
+                )
+        missing = snapshot.missing if snapshot is not None and state == "ready" else {}
+        if missing and missing != self._told_missing:
+            for part, reason in missing.items():
+                if self._told_missing.get(part) != reason:
+                    say(logging.WARNING, "ECS log context: no %s: %s", part, reason)
+            self._told_missing = missing
 
     # -- fork -------------------------------------------------------------------------------
 
-    def _after_fork_in_child(self) -> None:
-        # Another thread may have held a lock at fork time: the child gets new ones, keeps
-        # the snapshot, and restarts the refresher (the parent's thread does not exist here).
+    def _after_fork(self, *, clean: bool) -> None:
+        """In a child: new locks, the inherited snapshot, and a refresher of its own.
+
+        Args:
+            clean: no fetch was in flight at the fork, so the inherited client may be closed
+                (its sockets are the child's copies). Otherwise another thread may have held
+                the client's locks: it is kept, unclosed and unused, for the child's life.
+        """
+        client, self._client = self._client, None
         self._new_process()
+        if client is not None:
+            if clean:
+                with contextlib.suppress(Exception):
+                    client.close()
+            else:
+                _forks.abandon(client)
         if self.source is None or self._closed:
             return
-        if self._snapshot is None:
-            self._start_thread()
+        snapshot = self._snapshot
+        if snapshot is None:
+            self._refresher.start()
+        elif snapshot.retry or (
+            self._want_tags and not snapshot.with_tags and "tags" not in snapshot.missing
+        ):
+            # Forked while a part was still missing (the tags in flight, say): ask for it
+            # soon, not after the TTL; spread out, so that a fleet does not ask at once.
+            self._pending = snapshot.retry or frozenset({"tags"})
+            self._refresher.start(first_delay=jitter(1.0, 0.5))
         elif self.settings.ttl > 0:
             # The inherited snapshot is fresh: a fleet of workers must not all ask again now.
-            self._start_thread(first_delay=_jitter(self.settings.ttl, 0.1))
+            self._refresher.start(first_delay=jitter(self.settings.ttl, 0.1))
 
 
-def _reinit_after_fork() -> None:
-    EcsContext._shared_lock = threading.Lock()
-    for context in list(EcsContext._all):
-        context._after_fork_in_child()
+def _prepare() -> None:
+    """Import what a fetch needs, in the calling thread, never in the refresher's.
+
+    About 0.2 s, once per process (httpx and the models), and only where a source exists.
+    A fork while the refresher imported would leave the child half-initialised modules.
+    """
+    import datetime  # noqa: F401 -- the snapshot's timestamp
+    import random  # noqa: F401 -- the jitter
+
+    import httpx
+
+    from . import _fetch, arn  # noqa: F401 -- the client, the models; the field builder's ARNs
+    from ._version import user_agent
+
+    user_agent()  # importlib.metadata
+    "localhost".encode("idna")  # httpx encodes host names: the codec loads on first use
+    "\n".encode("unicode_escape")  # errors.printable's codec
+    prepare_holding()
+    global _prepared  # noqa: PLW0603 -- once per process
+    if not _prepared:
+        # Building a client imports httpcore, h11, certifi ... : once, here, then dropped.
+        httpx.Client(trust_env=False, verify=False).close()  # noqa: S501 -- never used
+        _prepared = True
 
 
-def _stop_all() -> None:
-    # At exit, refreshers start nothing new; a fetch in flight ends with its timeout.
-    for context in list(EcsContext._all):
-        context._stopped = True
-        context._wake.set()
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_reinit_after_fork)
-atexit.register(_stop_all)
+_prepared = False

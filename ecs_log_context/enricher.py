@@ -29,13 +29,20 @@ class Fields(dict[str, Any]):
         super().__init__(fields)
         self.guard = frozenset() if overwrite else frozenset(fields)
 
+    def for_record(self) -> dict[str, Any]:
+        """A copy whose nested dicts are the record's own (the nested style's inner dict)."""
+        return {
+            key: dict(value) if isinstance(value, dict) else value for key, value in self.items()
+        }
+
 
 class Enricher:
-    """Mixin: resolves the options once and holds the prebuilt dict the context publishes.
+    """Mixin: resolves the options once and holds the prebuilt dict its records get.
 
-    ``_fields`` is None only before the first answer (records then wait, within the startup
-    bound); afterwards it is a dict, replaced whole, never changed in place, so every record
-    gets one consistent snapshot.
+    The integration subscribes to its context, which calls `_receive` with every new
+    snapshot; the dict is built then, not per record. ``_fields`` is None only before the
+    first answer (records then wait, within the startup bound); afterwards it is a dict,
+    replaced whole, never changed in place, so every record gets one consistent snapshot.
     """
 
     __slots__ = ("__weakref__", "_context", "_defaults", "_fields", "_settings")
@@ -63,9 +70,10 @@ class Enricher:
         self._settings = FieldSettings.resolve(
             fields=fields, style=style, keys=keys, tags=tags, overwrite=overwrite, environ=environ
         )
-        self._defaults = {}
+        defaults = {}
         if default is not None and self._settings.style != "nested":
-            self._defaults = dict.fromkeys(field_keys(self._settings), default)
+            defaults = dict.fromkeys(field_keys(self._settings), default)
+        self._defaults = Fields(defaults, overwrite=self._settings.overwrite)
         if context is None:
             settings = ContextSettings.resolve(
                 enabled=enabled,
@@ -86,20 +94,34 @@ class Enricher:
             )
         self._context = context
         self._set_fields(None)
-        context.attach(self, wants_tags=bool(self._settings.tags))
+        context.subscribe(self._receive, wants_tags=bool(self._settings.tags))
 
     def _set_fields(self, fields: Fields | None) -> None:
-        """Take the dict the context built (None: waiting for the first answer)."""
+        """Take a new dict (None: waiting for the first answer)."""
         self._fields = fields
 
+    def _receive(self, snapshot: Snapshot | None) -> None:
+        """The context's callback: build the dict of this snapshot, once."""
+        self._set_fields(self._build(snapshot))
+
     def _build(self, snapshot: Snapshot | None) -> Fields:
-        overwrite = self._settings.overwrite
         if snapshot is None or not self._context.settings.enabled:
             # Placeholders are the user's constants, not metadata: they keep a format string
             # such as %(ecs_cluster)s working, disabled or not.
-            return Fields(self._defaults, overwrite=overwrite)
-        built = build_fields(snapshot.task, snapshot.container, self._settings)
-        return Fields({**self._defaults, **built}, overwrite=overwrite)
+            return self._defaults
+        built = build_fields(snapshot.task, snapshot.container, self._settings, tags=snapshot.tags)
+        return Fields({**self._defaults, **built}, overwrite=self._settings.overwrite)
+
+    def _wait_fields(self) -> Fields:
+        """The slow path of a record before the first answer: wait, within the bound."""
+        try:
+            if not self._context.wait_first():
+                return self._defaults  # the fetching thread's own record: no waiting, no cache
+            if self._fields is None:
+                self._context.deliver(self._receive)
+            return self._fields or self._defaults
+        except Exception:  # noqa: BLE001 -- nothing in a log call raises
+            return self._defaults
 
     @property
     def context(self) -> EcsContext:

@@ -1,9 +1,11 @@
 """`EcsJsonFormatter`: python-json-logger's `JsonFormatter`, adding the fields itself.
 
 Once the metadata is known, the fields are the formatter's ``static_fields`` (under the user's
-own): per record they cost exactly what ``static_fields`` cost, with no filter and no
-per-attribute walk of the record. Before the first answer, and with ``overwrite``, an
-instance-level ``add_fields`` merges them after the record's own keys instead.
+own): per record they cost what ``static_fields`` cost, with no filter and no per-attribute
+walk of the record. Before the first answer, with ``overwrite`` and in the nested style, an
+``add_fields`` that merges them after the record's own keys is used instead. Which of the two
+is an instance attribute that is set, never deleted: deleting one would turn CPython's compact
+instance dict into an ordinary one and slow every attribute lookup of the formatter.
 """
 
 from __future__ import annotations
@@ -30,8 +32,7 @@ class EcsJsonFormatter(Enricher, JsonFormatter):
     ``static_fields``) win, unless ``overwrite``.
 
     ``style`` is `logging.Formatter`'s (``%``, ``{``, ``$``): the field style
-    (``ECS_LOG_CONTEXT_STYLE``) is ``ecs_style``. As a convenience, ``style="otel"`` (or flat,
-    nested) is taken as ``ecs_style``, since no format style has those names.
+    (``ECS_LOG_CONTEXT_STYLE``) is ``ecs_style``.
 
     Args:
         args, kwargs: as ``pythonjsonlogger.json.JsonFormatter``.
@@ -64,7 +65,12 @@ class EcsJsonFormatter(Enricher, JsonFormatter):
         if kwargs.get("style", "") is None:
             del kwargs["style"]  # dictConfig-style "not given"
         elif isinstance(kwargs.get("style"), str) and kwargs["style"].lower() in STYLES:
-            ecs_style = ecs_style or kwargs.pop("style")
+            raise ConfigurationError(
+                "style",
+                kwargs["style"],
+                "a logging format style (%, { or $); the field style is the option ecs_style",
+            )
+        self._plain_add_fields = self.add_fields  # JsonFormatter's own, bound
         JsonFormatter.__init__(self, *args, **kwargs)
         self._user_static_fields = dict(self.static_fields)
         try:
@@ -93,12 +99,12 @@ class EcsJsonFormatter(Enricher, JsonFormatter):
         self._fields = fields
         # Swapping whole attributes, never mutating them: a record being formatted in another
         # thread keeps the dict it started with.
-        if fields is None or self._settings.overwrite:
+        if fields is None or self._settings.overwrite or self._settings.style == "nested":
             self.static_fields = self._user_static_fields
             self.add_fields = self._add_fields_after  # type: ignore[method-assign]
         else:
             self.static_fields = {**fields, **self._user_static_fields}
-            self.__dict__.pop("add_fields", None)  # back to JsonFormatter.add_fields
+            self.add_fields = self._plain_add_fields  # type: ignore[method-assign]
 
     def _add_fields_after(
         self, log_data: dict[str, Any], record: logging.LogRecord, message_dict: dict[str, Any]
@@ -107,10 +113,11 @@ class EcsJsonFormatter(Enricher, JsonFormatter):
         JsonFormatter.add_fields(self, log_data, record, message_dict)
         fields = self._fields
         if fields is None:
-            fields = self._context.wait_for_view(self)
+            fields = self._wait_fields()
         if fields:
+            own = fields.for_record() if self._settings.style == "nested" else fields
             if fields.guard.isdisjoint(log_data):
-                log_data.update(fields)
+                log_data.update(own)
             else:
-                for key, value in fields.items():
+                for key, value in own.items():
                     log_data.setdefault(key, value)

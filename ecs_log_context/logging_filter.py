@@ -67,6 +67,8 @@ class EcsContextFilter(Enricher, logging.Filter):
             environ=environ,
         )
         self._named = bool(name)
+        if self._settings.style == "nested":
+            self.__class__ = _NestedEcsContextFilter
 
     def filter(self, record: logging.LogRecord) -> bool:
         """Add the fields to the record; always True."""
@@ -74,7 +76,7 @@ class EcsContextFilter(Enricher, logging.Filter):
             return True
         fields = self._fields
         if fields is None:
-            fields = self._context.wait_for_view(self)
+            fields = self._wait_fields()
         if fields:
             attributes = record.__dict__
             # keys().isdisjoint(a frozenset) walks the few guarded keys, not every attribute.
@@ -87,3 +89,21 @@ class EcsContextFilter(Enricher, logging.Filter):
 
     def __repr__(self) -> str:
         return f"EcsContextFilter(style={self._settings.style!r}, fields={self._settings.fields!r})"
+
+
+class _NestedEcsContextFilter(EcsContextFilter):
+    """The nested style: every record gets its own inner dict, so an edit stays in it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Add the fields to the record; always True."""
+        if self._named and not logging.Filter.filter(self, record):
+            return True
+        fields = self._fields
+        if fields is None:
+            fields = self._wait_fields()
+        if fields:
+            attributes = record.__dict__
+            for key, value in fields.for_record().items():
+                if key not in fields.guard or key not in attributes:
+                    attributes[key] = value
+        return True

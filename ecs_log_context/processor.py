@@ -70,13 +70,15 @@ class EcsContextProcessor(Enricher):
             overwrite=overwrite,
             environ=environ,
         )
+        if self._settings.style == "nested":
+            self.__class__ = _NestedEcsContextProcessor
 
     def __call__(
         self, logger: Any, method_name: str, event_dict: MutableMapping[str, Any]
     ) -> MutableMapping[str, Any]:
         fields = self._fields
         if fields is None:
-            fields = self._context.wait_for_view(self)
+            fields = self._wait_fields()
         if fields:
             if fields.guard.isdisjoint(event_dict):
                 event_dict.update(fields)
@@ -89,3 +91,23 @@ class EcsContextProcessor(Enricher):
         return (
             f"EcsContextProcessor(style={self._settings.style!r}, fields={self._settings.fields!r})"
         )
+
+
+class _NestedEcsContextProcessor(EcsContextProcessor):
+    """The nested style: every record gets its own inner dict, so an edit stays in it."""
+
+    __slots__ = ()
+
+    def __call__(
+        self, logger: Any, method_name: str, event_dict: MutableMapping[str, Any]
+    ) -> MutableMapping[str, Any]:
+        fields = self._fields
+        if fields is None:
+            fields = self._wait_fields()
+        if fields:
+            if fields.guard.isdisjoint(event_dict):
+                event_dict.update(fields.for_record())
+            else:
+                for key, value in fields.for_record().items():
+                    event_dict.setdefault(key, value)
+        return event_dict

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -23,7 +24,13 @@ class Snapshot:
         source: where it came from.
         fetched_at: when (UTC).
         duration: how long the fetch took, in seconds.
-        with_tags: whether the task came from the taskWithTags route.
+        tags: the task's tags from the taskWithTags route, or None when they were not asked
+            for or could not be had (then ``missing`` says why).
+        missing: what could not be had, part (``container``, ``tags``) to a sentence saying
+            why.
+        retry: the parts of ``missing`` that a later fetch may bring (a route failed), as
+            opposed to what this task or agent does not have.
+        generation: how many snapshots the context published before this one, plus one.
     """
 
     task: TaskMetadata
@@ -31,7 +38,15 @@ class Snapshot:
     source: Source
     fetched_at: datetime
     duration: float
-    with_tags: bool
+    tags: Mapping[str, str] | None = None
+    missing: Mapping[str, str] = field(default_factory=dict)
+    retry: frozenset[str] = frozenset()
+    generation: int = 0
+
+    @property
+    def with_tags(self) -> bool:
+        """Whether the task's tags were fetched."""
+        return self.tags is not None
 
 
 @dataclass(frozen=True)
@@ -48,6 +63,9 @@ class Status:
         last_success: when the last success was, or None.
         fetch_duration: how long the last successful fetch took, in seconds.
         attempts: how many fetches were made.
+        missing: what the last snapshot lacks, part (``container``, ``tags``) to a sentence
+            saying why: a route that failed, the agent's own tag error, a container that
+            cannot be told.
     """
 
     state: str
@@ -57,3 +75,4 @@ class Status:
     last_success: datetime | None
     fetch_duration: float | None
     attempts: int
+    missing: Mapping[str, str] = field(default_factory=dict)

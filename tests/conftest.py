@@ -28,9 +28,7 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 def fresh_contexts() -> Iterator[None]:
     """Contexts made by a test are stopped and forgotten after it."""
     yield
-    for context in list(EcsContext._all):
-        context.close()
-    EcsContext._shared.clear()
+    EcsContext.reset_all()
 
 
 @pytest.fixture(autouse=True)

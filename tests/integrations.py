@@ -58,8 +58,13 @@ class CaptureHandler(logging.Handler):
 
 
 def record_attributes(record: logging.LogRecord) -> dict[str, Any]:
-    """The attributes a caller (``extra=``) or a filter added to a record."""
-    return {k: v for k, v in record.__dict__.items() if k not in STANDARD_ATTRIBUTES}
+    """The attributes a caller (``extra=``) or a filter added to a record, shaped as JSON
+    would show them (the otel style's one-element tuples as lists), as the other pipelines."""
+    return {
+        k: list(v) if isinstance(v, tuple) else v
+        for k, v in record.__dict__.items()
+        if k not in STANDARD_ATTRIBUTES
+    }
 
 
 class Pipeline:
@@ -118,6 +123,14 @@ def _stdlib_logger(name: str, handler: logging.Handler) -> logging.Logger:
     return logger
 
 
+def formatter_options(options: dict[str, Any]) -> dict[str, Any]:
+    """The formatter's names for the options: its field style is ``ecs_style``."""
+    if "style" in options:
+        options = {**options, "ecs_style": options["style"]}
+        del options["style"]
+    return options
+
+
 def build(kind: str, **options: Any) -> Pipeline:
     """A pipeline through `kind`, its enricher built with these options."""
     if kind == "structlog":
@@ -138,7 +151,7 @@ def build(kind: str, **options: Any) -> Pipeline:
         handler = CaptureHandler(record_attributes)
         handler.addFilter(enricher)
     elif kind == "formatter":
-        enricher = EcsJsonFormatter(**options)
+        enricher = EcsJsonFormatter(**formatter_options(options))
         handler = CaptureHandler(_json_of(enricher, "message"))
         handler.setFormatter(enricher)
     else:
@@ -187,7 +200,7 @@ def build_on_root(kind: str, **options: Any) -> Pipeline:
             handler = CaptureHandler(record_attributes)
             handler.addFilter(enricher)
         else:
-            enricher = EcsJsonFormatter(**options)
+            enricher = EcsJsonFormatter(**formatter_options(options))
             handler = CaptureHandler(_json_of(enricher, "message"))
             handler.setFormatter(enricher)
 

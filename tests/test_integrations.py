@@ -409,12 +409,12 @@ def test_without_tags_task_with_tags_is_never_asked(
 def test_tags(
     integration: Integration, ec2: MockEndpoint, tags: str, wanted: dict[str, str]
 ) -> None:
-    """Tags asked for come from ``taskWithTags`` from the first record on; ``/task`` is not
-    asked at all."""
+    """Tags asked for come from ``taskWithTags``, asked on its own after the task and the
+    container: once ``wait_ready()`` returns, records carry them."""
     pipeline = ready(integration.build(tags=tags))
     expected = {**EC2_DEFAULT, **{f"ecs_tag_{k}": v for k, v in wanted.items()}}
     assert expected == pipeline.log()
-    assert ["/v4/ID/taskWithTags", "/v4/ID"] == paths(ec2)
+    assert ["/v4/ID/task", "/v4/ID", "/v4/ID/taskWithTags"] == paths(ec2)
 
 
 def test_tags_asked_later_are_fetched(integration: Integration, ec2: MockEndpoint) -> None:

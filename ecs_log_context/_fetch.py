@@ -1,0 +1,116 @@
+"""One fetch of what records need, route by route: a failing route costs only its own part.
+
+The task route is the one that must answer; the container route (v3, v4) and the tags route
+are parts of their own: when one fails, the snapshot comes without it, says why in
+``missing``, and names it in ``retry``. Tags are fetched after the fields are published, so
+that a slow taskWithTags route (two ECS API calls inside the agent) never holds them up.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timezone
+
+from .client import MetadataClient
+from .errors import MetadataError, printable
+from .snapshot import Snapshot
+from .source import Source
+
+__all__ = ["fetch_fields", "fetch_tags"]
+
+
+def fetch_fields(
+    client: MetadataClient,
+    source: Source,
+    last: Snapshot | None,
+    started: float,
+    *,
+    generation: int,
+) -> Snapshot:
+    """The task and this container; the tags of `last` are kept until they are fetched again.
+
+    Raises:
+        MetadataError: the task route (or the metadata file) failed.
+    """
+    missing: dict[str, str] = {}
+    retry: set[str] = set()
+    if source.kind == "file":
+        task, container = client.task_and_container()
+    else:
+        task = client.task()
+        if source.kind == "v2":
+            container = client.own_container(task)
+            if container is None:
+                missing["container"] = (
+                    "cannot tell which of the task's containers this is: "
+                    + client.explain_own_container(task)
+                    + "; set ECS_LOG_CONTEXT_CONTAINER_NAME to its name"
+                )
+        else:
+            try:
+                container = client.container()
+            except MetadataError as exc:
+                container = last.container if last is not None else None
+                retry.add("container")
+                if container is None:
+                    missing["container"] = f"the container route failed: {exc}"
+    tags = None
+    if last is not None:
+        tags = last.tags
+        if "tags" in last.missing:
+            missing["tags"] = last.missing["tags"]
+        retry |= last.retry & {"tags"}
+    return Snapshot(
+        task=task,
+        container=container,
+        source=source,
+        fetched_at=datetime.now(timezone.utc),
+        duration=time.monotonic() - started,
+        tags=tags,
+        missing=missing,
+        retry=frozenset(retry),
+        generation=generation,
+    )
+
+
+def fetch_tags(
+    client: MetadataClient, snapshot: Snapshot, started: float, *, generation: int
+) -> Snapshot:
+    """`snapshot` with the task's tags, or with the reason they are missing."""
+    missing = {part: why for part, why in snapshot.missing.items() if part != "tags"}
+    retry = set(snapshot.retry) - {"tags"}
+    tags = snapshot.tags
+    try:
+        tagged = client.task_with_tags()
+    except MetadataError as exc:
+        retry.add("tags")
+        if tags is None:  # a failed refresh keeps the tags it had
+            missing["tags"] = f"the taskWithTags route failed: {exc}"
+    else:
+        tags = dict(tagged.task_tags)
+        errors = [e for e in tagged.errors if e.error_field in (None, "TaskTags")]
+        if errors and not tags:
+            missing["tags"] = agent_tag_error(errors[0].error_code, errors[0].error_message)
+    return Snapshot(
+        task=snapshot.task,
+        container=snapshot.container,
+        source=snapshot.source,
+        fetched_at=snapshot.fetched_at,
+        duration=time.monotonic() - started,
+        tags=tags,
+        missing=missing,
+        retry=frozenset(retry),
+        generation=generation,
+    )
+
+
+def agent_tag_error(code: str | None, message: str | None) -> str:
+    """The agent's own tag error, in its words, with the fix when it is the usual one."""
+    said = printable(f"{code or 'error'}: {message or 'no message'}", 400)
+    text = f"the agent could not read the task's tags ({said})"
+    if code and "AccessDenied" in code:
+        text += (
+            "; allow ecs:ListTagsForResource to the role the agent calls ECS with "
+            "(on EC2, the container instance role)"
+        )
+    return text
