@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from ecs_log_context.mock import MockEndpoint
+from ecs_log_context.mock._throttle import Throttle
 
 FIXTURES = Path(__file__).parent / "fixtures"
 AGENT_ERRORS: list[dict[str, Any]] = json.loads(
@@ -730,6 +731,71 @@ def test_tokens_refill_over_time(serve: Callable[..., MockEndpoint], client: htt
     third = client.get(url).status_code
 
     assert (200, 429, 200) == (first, second, third)
+
+
+class FakeClock:
+    """A monotonic clock that moves only when a test moves it (in binary fractions: exact)."""
+
+    def __init__(self) -> None:
+        self.now = 1024.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def allowed(throttle: Throttle, count: int, client: str = "10.0.1.7", path: str = "/v4/a") -> int:
+    """How many of ``count`` requests in a row the throttle lets through."""
+    return sum(throttle.allow(client, path) for _ in range(count))
+
+
+def test_throttle_passes_a_burst_of_60_then_refuses() -> None:
+    """A new bucket holds 60 tokens: 60 requests at one instant pass, the 61st does not."""
+    throttle = Throttle(40.0, 60, clock=FakeClock())
+
+    passed = [throttle.allow("10.0.1.7", "/v4/a/task") for _ in range(60)]
+
+    assert [True] * 60 == passed
+    assert throttle.allow("10.0.1.7", "/v4/a/task") is False
+
+
+def test_throttle_refills_at_40_per_second() -> None:
+    """An empty bucket gets 40 tokens a second back, and never more than the burst of 60."""
+    clock = FakeClock()
+    throttle = Throttle(40.0, 60, clock=clock)
+    allowed(throttle, 60)
+
+    clock.now += 0.25
+    after_a_quarter = allowed(throttle, 20)
+    clock.now += 1.0
+    after_a_second = allowed(throttle, 50)
+    clock.now += 60.0
+    after_a_minute = allowed(throttle, 100)
+
+    assert (10, 40, 60) == (after_a_quarter, after_a_second, after_a_minute)
+
+
+def test_throttle_refusals_take_no_token() -> None:
+    """Refused requests do not drain the bucket: fractions of a token add up to a whole one."""
+    clock = FakeClock()
+    throttle = Throttle(40.0, 60, clock=clock)
+    allowed(throttle, 60)
+
+    clock.now += 1 / 64  # 0.625 of a token
+    first = throttle.allow("10.0.1.7", "/v4/a")
+    clock.now += 1 / 64  # 1.25 tokens
+    second = throttle.allow("10.0.1.7", "/v4/a")
+
+    assert (False, True) == (first, second)
+
+
+def test_throttle_keeps_a_bucket_per_client_and_path() -> None:
+    """An empty bucket throttles its own (client, path) only."""
+    throttle = Throttle(40.0, 60, clock=FakeClock())
+    allowed(throttle, 60, "10.0.1.7", "/v4/a/task")
+
+    assert 0 == allowed(throttle, 1, "10.0.1.7", "/v4/a/task")
+    assert 60 == allowed(throttle, 61, "10.0.1.7", "/v4/a/taskWithTags")
+    assert 60 == allowed(throttle, 61, "10.0.1.8", "/v4/a/task")
 
 
 def test_throttle_can_be_turned_off(

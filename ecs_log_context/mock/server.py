@@ -28,6 +28,7 @@ from ecs_log_context.errors import ConfigurationError
 
 from ._stats import StatsSource
 from ._task import JSONObject, TaskState, go_json, load_sample, load_task_file
+from ._throttle import Throttle
 
 __all__ = ["MockEndpoint", "RecordedRequest"]
 
@@ -133,35 +134,6 @@ def _clean_path(path: str) -> str:
     if path.endswith("/") and cleaned != "/":
         cleaned += "/"
     return cleaned
-
-
-class _TokenBuckets:
-    """One token bucket per key, as golang.org/x/time/rate keeps them for tollbooth.
-
-    Args:
-        rate: tokens added per second.
-        burst: the bucket's size; a new bucket starts full.
-    """
-
-    __slots__ = ("_buckets", "_burst", "_lock", "_rate")
-
-    def __init__(self, rate: float, burst: int) -> None:
-        self._rate = rate
-        self._burst = float(burst)
-        self._buckets: dict[str, tuple[float, float]] = {}
-        self._lock = threading.Lock()
-
-    def allow(self, key: str) -> bool:
-        """Take a token from the key's bucket; ``False`` (and take none) when it is empty."""
-        now = time.monotonic()
-        with self._lock:
-            tokens, last = self._buckets.get(key, (self._burst, now))
-            tokens = min(self._burst, tokens + (now - last) * self._rate)
-            allowed = tokens >= 1.0
-            if allowed:
-                tokens -= 1.0
-            self._buckets[key] = (tokens, now)
-        return allowed
 
 
 class _Server(ThreadingHTTPServer):
@@ -353,7 +325,7 @@ class MockEndpoint:
         self._port = port
         self._throttle = throttle
         self._rate_header = f"{float(rate):.2f}"
-        self._buckets = _TokenBuckets(float(rate), burst)
+        self._buckets = Throttle(rate, burst)
         self._v2_tags_path = v2_tags_path
         task = load_sample(launch_type) if task_file is None else load_task_file(task_file)
         self._state = TaskState(task, container_name)
@@ -601,7 +573,7 @@ class MockEndpoint:
             ("X-Rate-Limit-Request-Forwarded-For", forwarded_for),
             ("X-Rate-Limit-Request-Remote-Addr", remote_addr),
         )
-        if self._throttle and not self._buckets.allow(f"{ip}|{path}"):
+        if self._throttle and not self._buckets.allow(ip, path):
             answer = _Answer(429, _TEXT, _THROTTLED_BODY)
         elif "credentials" in path.lower():
             answer = _not_found()
