@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import http.client
 import json
 import re
@@ -16,6 +17,9 @@ import httpx
 import pytest
 
 from ecs_log_context.mock import MockEndpoint
+from ecs_log_context.mock._routes import Answer, Request, Served, answer
+from ecs_log_context.mock._task import TaskState, load_sample
+from ecs_log_context.mock._throttle import Throttle
 
 FIXTURES = Path(__file__).parent / "fixtures"
 AGENT_ERRORS: list[dict[str, Any]] = json.loads(
@@ -108,6 +112,16 @@ def bridge_task_file(tmp_path: Path) -> str:
     path = tmp_path / "task.json"
     path.write_text(json.dumps(BRIDGE_TASK), encoding="utf-8")
     return str(path)
+
+
+class FakeClock:
+    """A monotonic clock that moves only when a test moves it (in binary fractions: exact)."""
+
+    def __init__(self) -> None:
+        self.now = 1024.0
+
+    def __call__(self) -> float:
+        return self.now
 
 
 def own_container(mock: MockEndpoint) -> dict[str, Any]:
@@ -624,6 +638,210 @@ def test_agent_error_answers(
         ), path
 
 
+# The routes as a function of the request: no server, and a fake clock for the throttle.
+
+CLIENT_IP = "10.0.1.7"
+NO_ROUTE = ("/v4/{own}/wrong-path", "/v4/{own}/task/", "/v3", "/v2/meta", "/v5/{own}", "/")
+
+
+def served(task: dict[str, Any] | None = None, *, burst: int = 60, **options: Any) -> Served:
+    """The EC2 sample (or ``task``) as the routes serve it, throttled on a clock that stands."""
+    state = TaskState(load_sample("EC2") if task is None else copy.deepcopy(task), None)
+    return Served(state, throttle=Throttle(40.0, burst, clock=FakeClock()), **options)
+
+
+def ask(
+    target: Served, path: str, *, method: str = "GET", client_ip: str = CLIENT_IP, **kw: Any
+) -> Answer:
+    """The answer to one request, with ``{own}``, ``{pause}`` and ``{unknown}`` filled in."""
+    state = target.state
+    pause = next((e for e, c in state.by_endpoint_id.items() if c["Type"] == "CNI_PAUSE"), "")
+    path = path.format(own=state.own_endpoint_id, pause=pause, unknown=UNKNOWN_ID)
+    request = Request(method, path, client_ip=client_ip, client_port=41234)
+    return answer(request, target, **kw)
+
+
+def status_and_type(result: Answer) -> tuple[int, str | None]:
+    return (result.status, result.content_type)
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        # Unknown container: v2 400, v3 500, v4 404.
+        ("/v2/metadata/{unknown}", 400),
+        ("/v3/{unknown}", 500),
+        ("/v4/{unknown}", 404),
+        # Unknown task (a v3/v4 endpoint ID names the task too): v3 500, v4 404.
+        ("/v3/{unknown}/task", 500),
+        ("/v3/{unknown}/taskWithTags", 500),
+        ("/v4/{unknown}/task", 404),
+        ("/v4/{unknown}/taskWithTags", 404),
+        # Stats of an unknown container or task: v2 400, v3 400, v4 404.
+        ("/v2/stats/{unknown}", 400),
+        ("/v3/{unknown}/stats", 400),
+        ("/v3/{unknown}/task/stats", 400),
+        ("/v4/{unknown}/stats", 404),
+        ("/v4/{unknown}/task/stats", 404),
+        # Stats not available (the pause container): v2 400, v3 400, v4 500.
+        ("/v3/{pause}/stats", 400),
+        ("/v4/{pause}/stats", 500),
+        # The documented v2 tags path is read as a container ID.
+        ("/v2/metadata/taskWithTags", 400),
+    ],
+)
+def test_route_error_statuses_by_version(path: str, status: int) -> None:
+    """Each version answers an unknown or stat-less container or task with its own status."""
+    assert (status, "application/json") == status_and_type(ask(served(), path))
+
+
+def test_route_v2_stats_of_the_pause_container_are_a_400() -> None:
+    """v2 has no stats for the pause container either: 400, naming its DockerId."""
+    target = served()
+    pause = next(c for c in target.state.task["Containers"] if c["Type"] == "CNI_PAUSE")
+
+    result = ask(target, f"/v2/stats/{pause['DockerId']}")
+
+    assert (400, f'"Unable to get container stats for: {pause["DockerId"]}"') == (
+        result.status,
+        result.body.decode(),
+    )
+
+
+@pytest.mark.parametrize("path", ["/v2/metadata", "/v2/metadataWithTags", "/v2/stats"])
+def test_route_v2_answers_no_caller_outside_awsvpc(path: str) -> None:
+    """A task without awsvpc cannot place a v2 caller by IP: 400 naming the caller's IP."""
+    result = ask(served(BRIDGE_TASK), path)
+
+    assert (
+        400,
+        "application/json",
+        f"\"Unable to get task arn from request: unable to associate '{CLIENT_IP}' with task\"",
+    ) == (result.status, result.content_type, result.body.decode())
+
+
+@pytest.mark.parametrize("path", NO_ROUTE)
+def test_route_no_such_route_is_gos_404(path: str) -> None:
+    """No route matches: Go's plain-text 404, with nosniff, for every version."""
+    result = ask(served(), path)
+
+    assert (404, "text/plain; charset=utf-8", b"404 page not found\n") == (
+        result.status,
+        result.content_type,
+        result.body,
+    )
+    assert ("X-Content-Type-Options", "nosniff") in result.headers
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/v4/{own}",
+        "/v4/{own}/task",
+        "/v4/{own}/taskWithTags",
+        "/v4/{own}/stats",
+        "/v4/{own}/task/stats",
+        "/v3/{own}",
+        "/v3/{own}/task/stats",
+        "/v2/metadata",
+        "/v2/metadata/",
+        "/v2/metadataWithTags",
+        "/v2/stats",
+    ],
+)
+def test_route_known_paths_answer_200_json_whatever_the_method(path: str) -> None:
+    """Every route of the agent answers 200 JSON, and a POST answers as a GET."""
+    target = served()
+
+    get, post = ask(target, path), ask(target, path, method="POST")
+
+    assert (200, "application/json") == status_and_type(get)
+    assert (200, "application/json") == status_and_type(post)
+    if "stats" not in path:  # stats read the clock
+        assert get.body == post.body
+
+
+def test_route_unclean_path_is_a_301_before_the_throttle() -> None:
+    """A 301 to the clean path (query kept), with no rate headers, before any token is taken."""
+    target = served(burst=1)
+    own = target.state.own_endpoint_id
+    request = Request("GET", f"//v4//{own}/./task", query="x=1", client_ip=CLIENT_IP)
+
+    redirects = [answer(request, target) for _ in range(3)]
+    clean = ask(target, "/v4/{own}/task")
+
+    assert [Answer(301, None, b"", (("Location", f"/v4/{own}/task?x=1"),))] * 3 == redirects
+    assert 200 == clean.status
+
+
+def test_route_throttled_after_the_burst_per_client_and_path() -> None:
+    """The 61st request of a client to a path is the agent's 429; others are still served."""
+    target = served()
+
+    statuses = [ask(target, "/v4/{own}/task").status for _ in range(60)]
+    throttled = ask(target, "/v4/{own}/task")
+    other_path = ask(target, "/v4/{own}")
+    other_client = ask(target, "/v4/{own}/task", client_ip="10.0.1.8")
+
+    assert [200] * 60 == statuses
+    assert (429, THROTTLED["content_type"], THROTTLED["body"].encode()) == (
+        throttled.status,
+        throttled.content_type,
+        throttled.body,
+    )
+    assert (200, 200) == (other_path.status, other_client.status)
+
+
+def test_route_throttle_refills_on_its_clock() -> None:
+    """Throttled, a path is served again once the throttle's clock has moved on."""
+    clock = FakeClock()
+    target = Served(TaskState(load_sample("EC2"), None), throttle=Throttle(40.0, 1, clock=clock))
+
+    first, second = ask(target, "/v4/{own}").status, ask(target, "/v4/{own}").status
+    clock.now += 1 / 32  # 1.25 tokens at 40 a second
+    third = ask(target, "/v4/{own}").status
+
+    assert (200, 429, 200) == (first, second, third)
+
+
+def test_route_without_limiting_never_throttles_and_still_sends_the_headers() -> None:
+    """limiting=False serves every request, with tollbooth's headers of the throttle's rate."""
+    target = served(burst=1, limiting=False)
+
+    results = [ask(target, "/v4/{own}/task", client_ip="::1") for _ in range(5)]
+
+    assert [200] * 5 == [r.status for r in results]
+    assert (
+        ("X-Rate-Limit-Limit", "40.00"),
+        ("X-Rate-Limit-Duration", "1"),
+        ("X-Rate-Limit-Request-Forwarded-For", ""),
+        ("X-Rate-Limit-Request-Remote-Addr", "[::1]:41234"),
+    ) == results[-1].headers
+
+
+def test_route_credentials_are_never_served() -> None:
+    """A path asking for credentials is a 404 on every version, even where a route matches."""
+    paths = ["/v2/credentials/4d1a6c2e", "/v4/{own}/credentials", "/v2/metadata/credentials"]
+
+    assert [404] * 3 == [ask(served(), path).status for path in paths]
+
+
+def test_route_fail_turns_only_the_200s_into_500s() -> None:
+    """fail=True gives the agent's 500 where it would answer 200; errors stay as they are."""
+    target = served()
+    arn = target.state.task["TaskARN"]
+
+    task = ask(target, "/v4/{own}/task", fail=True)
+    unknown = ask(target, "/v4/{unknown}/task", fail=True)
+    no_route = ask(target, "/v4/{own}/nope", fail=True)
+
+    assert (500, json.dumps(f"Unable to generate metadata for v4 task: '{arn}'")) == (
+        task.status,
+        task.body.decode(),
+    )
+    assert (404, 404) == (unknown.status, no_route.status)
+
+
 # Unclean paths.
 
 
@@ -730,6 +948,61 @@ def test_tokens_refill_over_time(serve: Callable[..., MockEndpoint], client: htt
     third = client.get(url).status_code
 
     assert (200, 429, 200) == (first, second, third)
+
+
+def allowed(throttle: Throttle, count: int, client: str = "10.0.1.7", path: str = "/v4/a") -> int:
+    """How many of ``count`` requests in a row the throttle lets through."""
+    return sum(throttle.allow(client, path) for _ in range(count))
+
+
+def test_throttle_passes_a_burst_of_60_then_refuses() -> None:
+    """A new bucket holds 60 tokens: 60 requests at one instant pass, the 61st does not."""
+    throttle = Throttle(40.0, 60, clock=FakeClock())
+
+    passed = [throttle.allow("10.0.1.7", "/v4/a/task") for _ in range(60)]
+
+    assert [True] * 60 == passed
+    assert throttle.allow("10.0.1.7", "/v4/a/task") is False
+
+
+def test_throttle_refills_at_40_per_second() -> None:
+    """An empty bucket gets 40 tokens a second back, and never more than the burst of 60."""
+    clock = FakeClock()
+    throttle = Throttle(40.0, 60, clock=clock)
+    allowed(throttle, 60)
+
+    clock.now += 0.25
+    after_a_quarter = allowed(throttle, 20)
+    clock.now += 1.0
+    after_a_second = allowed(throttle, 50)
+    clock.now += 60.0
+    after_a_minute = allowed(throttle, 100)
+
+    assert (10, 40, 60) == (after_a_quarter, after_a_second, after_a_minute)
+
+
+def test_throttle_refusals_take_no_token() -> None:
+    """Refused requests do not drain the bucket: fractions of a token add up to a whole one."""
+    clock = FakeClock()
+    throttle = Throttle(40.0, 60, clock=clock)
+    allowed(throttle, 60)
+
+    clock.now += 1 / 64  # 0.625 of a token
+    first = throttle.allow("10.0.1.7", "/v4/a")
+    clock.now += 1 / 64  # 1.25 tokens
+    second = throttle.allow("10.0.1.7", "/v4/a")
+
+    assert (False, True) == (first, second)
+
+
+def test_throttle_keeps_a_bucket_per_client_and_path() -> None:
+    """An empty bucket throttles its own (client, path) only."""
+    throttle = Throttle(40.0, 60, clock=FakeClock())
+    allowed(throttle, 60, "10.0.1.7", "/v4/a/task")
+
+    assert 0 == allowed(throttle, 1, "10.0.1.7", "/v4/a/task")
+    assert 60 == allowed(throttle, 61, "10.0.1.7", "/v4/a/taskWithTags")
+    assert 60 == allowed(throttle, 61, "10.0.1.8", "/v4/a/task")
 
 
 def test_throttle_can_be_turned_off(
