@@ -1,20 +1,32 @@
-"""Text from outside never reaches a plain-text line raw: ``_text`` and its users.
+"""Text from outside never reaches a terminal or a plain-text line raw: ``_text`` and its users.
 
 The escaper over every code point it escapes and the ones next to them; then the field
-builder and the library's own warnings.
+builder, the library's own warnings and the command line (``show``, ``show --all``, ``stats``,
+``serve``) against a mock endpoint serving a task whose ARN, container name, family and tags
+hold terminal sequences, bidirectional overrides, zero-width characters and newlines.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
+import shlex
+import socket
+import subprocess
+import sys
+import threading
 import unicodedata
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 from ecs_log_context import EcsContext, errors
 from ecs_log_context._text import escape, escape_json, printable
 from ecs_log_context.fields import build_fields
+from ecs_log_context.mock import MockEndpoint
 from ecs_log_context.models import TaskMetadata
 from ecs_log_context.settings import FieldSettings
 
@@ -22,6 +34,9 @@ from .integrations import settle_threads
 from .scripted_server import Answer, ScriptedServer, wait_until
 
 pytestmark = pytest.mark.timeout(60)
+
+COMMAND = [sys.executable, "-m", "ecs_log_context"]
+TIMEOUT = 30.0
 
 
 def assert_safe(text: str, *, allow_newline: bool = True) -> None:
@@ -225,3 +240,290 @@ def test_context_warning_escapes_the_endpoints_error(
     message = next(r.getMessage() for r in own_messages if "no metadata yet" in r.getMessage())
     assert "HTTP 500: \\x1b]0;pwned\\x07\\x1b[2J Zürich \\u202efailed\\u200b\\nsecond" in message
     assert_safe(message, allow_newline=False)
+
+
+# -- the command line ----------------------------------------------------------------------------
+
+RAW_ARN = "arn:aws:ecs:us-east-2:111122223333:task/default/\x1b]0;pwned\x07" + "5ee6\x1b[2J"
+RAW_NAME = "checkout\u202eipa-\u200bapi\x1b[2J"
+RAW_FAMILY = "checkout\x1b]0;pwned\x07-Zürich"
+RAW_NOTE = "first line\nsecond\x1b]0;pwned\x07 \u202e"
+ESCAPED_ARN = "arn:aws:ecs:us-east-2:111122223333:task/default/\\x1b]0;pwned\\x075ee6\\x1b[2J"
+ESCAPED_NAME = "checkout\\u202eipa-\\u200bapi\\x1b[2J"
+ESCAPED_FAMILY = "checkout\\x1b]0;pwned\\x07-Zürich"
+ESCAPED_NOTE = "first line\\nsecond\\x1b]0;pwned\\x07 \\u202e"
+
+
+@pytest.fixture(scope="module")
+def task_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The built-in EC2 sample, its ARN, family, own container name and tags made hostile."""
+    task: dict[str, Any] = MockEndpoint(launch_type="EC2").task
+    task["TaskARN"] = RAW_ARN
+    task["Family"] = RAW_FAMILY
+    own = next(c for c in task["Containers"] if c["Type"] == "NORMAL")
+    own["Name"] = RAW_NAME
+    task["TaskTags"] = {"city": "Zürich", "note": RAW_NOTE}
+    path = tmp_path_factory.mktemp("hostile") / "task.json"
+    path.write_text(json.dumps(task), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def hostile(task_file: Path) -> Iterator[MockEndpoint]:
+    """The mock endpoint serving the hostile task, on a free loopback port."""
+    endpoint = MockEndpoint(port=0, task_file=str(task_file)).start()
+    try:
+        yield endpoint
+    finally:
+        endpoint.stop()
+
+
+def environment(mock: MockEndpoint, **extra: str) -> dict[str, str]:
+    """This process's environment without ECS variables, pointed at `mock`, every tag asked."""
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith("ECS_") and name != "AWS_EXECUTION_ENV"
+    }
+    env.update(mock.environ(), ECS_LOG_CONTEXT_TAGS="*", PYTHONIOENCODING="utf-8")
+    env.update(extra)
+    return env
+
+
+def run(*args: str, env: dict[str, str]) -> tuple[int, str, str]:
+    """Run the command line with stdout on a pipe (JSON): status, stdout, stderr."""
+    result = subprocess.run(
+        [*COMMAND, *args], env=env, capture_output=True, timeout=TIMEOUT, check=False
+    )
+    return result.returncode, result.stdout.decode("utf-8"), result.stderr.decode("utf-8")
+
+
+def run_on_terminal(*args: str, env: dict[str, str]) -> tuple[int, str, str]:
+    """Run the command line with stdout on a pseudo-terminal (a table): status, out, err."""
+    import pty
+    import termios
+
+    controller, terminal = pty.openpty()
+    attributes = termios.tcgetattr(terminal)
+    attributes[1] &= ~termios.ONLCR  # keep "\n" as "\n", not "\r\n"
+    termios.tcsetattr(terminal, termios.TCSANOW, attributes)
+    chunks: list[bytes] = []
+
+    def read() -> None:
+        while True:
+            try:
+                data = os.read(controller, 65536)
+            except OSError:  # EIO: the terminal side is closed
+                return
+            if not data:
+                return
+            chunks.append(data)
+
+    reader = threading.Thread(target=read, daemon=True)
+    try:
+        with subprocess.Popen(
+            [*COMMAND, *args],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=terminal,
+            stderr=subprocess.PIPE,
+        ) as process:
+            os.close(terminal)
+            reader.start()
+            _, stderr = process.communicate(timeout=TIMEOUT)
+            reader.join(TIMEOUT)
+    finally:
+        os.close(controller)
+    return process.returncode, b"".join(chunks).decode("utf-8"), stderr.decode("utf-8")
+
+
+def test_show_json_escapes_the_hostile_task(hostile: MockEndpoint) -> None:
+    """``show`` (JSON on a pipe): fields escaped, nothing raw, Zürich as it is."""
+    status, out, err = run("show", env=environment(hostile))
+
+    assert 0 == status, err
+    assert_safe(out)
+    assert_safe(err)
+    assert "Zürich" in out
+    report = json.loads(out)
+    assert {
+        "ecs_cluster": "demo-cluster",
+        "ecs_task_arn": ESCAPED_ARN,
+        "ecs_task_family": ESCAPED_FAMILY,
+        "ecs_task_revision": "7",
+        "ecs_availability_zone": "eu-west-1a",
+        "ecs_container_name": ESCAPED_NAME,
+        "ecs_tag_city": "Zürich",
+        "ecs_tag_note": ESCAPED_NOTE,
+    } == report["fields"]
+    assert RAW_NAME == report["container"]  # JSON stays JSON: escaped in the text, exact value
+    assert "\\u202e" in out
+
+
+def test_show_all_json_keeps_the_values_and_escapes_the_text(hostile: MockEndpoint) -> None:
+    """``show --all`` (JSON): the metadata decodes to the raw values; its text is safe."""
+    status, out, err = run("show", "--all", env=environment(hostile))
+
+    assert 0 == status, err
+    assert_safe(out)
+    assert_safe(err)
+    report = json.loads(out)
+    assert RAW_ARN == report["task_metadata"]["TaskARN"]
+    assert RAW_FAMILY == report["task_metadata"]["Family"]
+    assert RAW_NAME == report["container_metadata"]["Name"]
+    assert "\\u001b]0;pwned\\u0007" in out
+    assert "\\u202eipa-\\u200bapi" in out
+    assert "checkout\\u001b]0;pwned\\u0007-Zürich" in out
+
+
+def test_stats_json_is_safe(hostile: MockEndpoint) -> None:
+    """``stats`` (JSON): the task ARN and container name are escaped in the text."""
+    status, out, err = run("stats", env=environment(hostile))
+
+    assert 0 == status, err
+    assert_safe(out)
+    assert_safe(err)
+    usage = json.loads(out)
+    assert RAW_ARN == usage["task_arn"]
+    assert RAW_NAME in [c["name"] for c in usage["containers"]]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="a pseudo-terminal is POSIX")
+def test_show_table_on_a_terminal_escapes_every_value(hostile: MockEndpoint) -> None:
+    """``show`` on a terminal: the table's task, container and fields are escaped."""
+    status, out, err = run_on_terminal("show", env=environment(hostile))
+
+    assert 0 == status, err
+    assert_safe(out)
+    assert_safe(err)
+    assert not out.lstrip().startswith("{")  # the table, not JSON
+    lines = out.splitlines()
+    assert f"task        {ESCAPED_ARN}" in lines
+    assert f"container   {ESCAPED_NAME}" in lines
+    assert f"  ecs_task_family        {ESCAPED_FAMILY}" in lines
+    assert f"  ecs_tag_note           {ESCAPED_NOTE}" in lines
+    assert "  ecs_tag_city           Zürich" in lines
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="a pseudo-terminal is POSIX")
+def test_show_all_table_on_a_terminal(hostile: MockEndpoint) -> None:
+    """``show --all`` on a terminal: the metadata as JSON text, escaped, letters kept."""
+    status, out, err = run_on_terminal("show", "--all", env=environment(hostile))
+
+    assert 0 == status, err
+    assert_safe(out)
+    assert_safe(err)
+    assert "task metadata:" in out
+    assert '"TaskARN": "arn:aws:ecs:us-east-2:111122223333:task/default/\\u001b]0;pwned' in out
+    assert '"Family": "checkout\\u001b]0;pwned\\u0007-Zürich"' in out
+    assert '"Name": "checkout\\u202eipa-\\u200bapi\\u001b[2J"' in out
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="a pseudo-terminal is POSIX")
+def test_stats_table_on_a_terminal(hostile: MockEndpoint) -> None:
+    """``stats`` on a terminal: the container name is escaped in its row."""
+    status, out, err = run_on_terminal("stats", env=environment(hostile))
+
+    assert 0 == status, err
+    assert_safe(out)
+    assert_safe(err)
+    assert out.startswith("NAME")
+    assert [ESCAPED_NAME] == [line.split()[0] for line in out.splitlines() if "api" in line]
+
+
+def test_show_failure_on_stderr_is_escaped(hostile: MockEndpoint) -> None:
+    """On v2, a container that cannot be told: the sentence on stderr names them escaped."""
+    env = environment(hostile, ECS_LOG_CONTEXT_CONTAINER_NAME="\x1b]0;pwned\x07\u202e")
+    for name in ("ECS_CONTAINER_METADATA_URI_V4", "ECS_CONTAINER_METADATA_URI"):
+        env.pop(name)
+
+    status, out, err = run("show", env=env)
+
+    assert 1 == status
+    assert_safe(out)
+    assert_safe(err)
+    assert 1 == len(err.splitlines())
+    assert "\\x1b]0;pwned\\x07\\u202e" in err
+    assert "\\u202eipa-\\u200bapi" in err
+
+
+def test_show_failure_quoting_the_environment_is_escaped(hostile: MockEndpoint) -> None:
+    """A URI variable with bidi and zero-width characters: the one-line error shows them."""
+    env = environment(hostile)
+    env["ECS_CONTAINER_METADATA_URI_V4"] += "x\u202e\u200b"
+
+    status, out, err = run("show", env=env)
+
+    assert 1 == status
+    assert "" == out
+    assert_safe(err)
+    assert 1 == len(err.splitlines())
+    assert f"from {hostile.v4_uri}x\\u202e\\u200b/taskWithTags: HTTP 404" in err
+
+
+def test_show_bad_variable_is_escaped(hostile: MockEndpoint) -> None:
+    """A URI variable holding a terminal sequence: status 2, the value quoted escaped."""
+    env = environment(hostile)
+    env["ECS_CONTAINER_METADATA_URI_V4"] += "/\x1b]0;pwned\x07"
+
+    status, out, err = run("show", env=env)
+
+    assert 2 == status
+    assert "" == out
+    assert_safe(err)
+    assert 1 == len(err.splitlines())
+    assert "/\\x1b]0;pwned\\" in err
+
+
+def serve_environment() -> dict[str, str]:
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith("ECS_") and name != "AWS_EXECUTION_ENV"
+    }
+    env["PYTHONIOENCODING"] = "utf-8"
+    return env
+
+
+def test_serve_says_what_it_serves_escaped(task_file: Path) -> None:
+    """``serve --task-file``: the "serving task family:revision" line on stderr is escaped."""
+    with subprocess.Popen(
+        [*COMMAND, "serve", "--port", "0", "--task-file", str(task_file)],
+        env=serve_environment(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    ) as process:
+        try:
+            assert process.stderr is not None
+            line = process.stderr.readline().decode("utf-8")
+        finally:
+            process.terminate()
+            process.communicate(timeout=TIMEOUT)
+
+    assert line.startswith(f"# serving task {ESCAPED_FAMILY}:7 ")
+    assert_safe(line)
+
+
+def test_serve_verbose_escapes_the_request_lines_it_logs() -> None:
+    """``serve -v`` logs each request line; a client's terminal sequence in one is escaped."""
+    with subprocess.Popen(
+        [*COMMAND, "serve", "--port", "0", "-v"],
+        env=serve_environment(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    ) as process:
+        try:
+            assert process.stdout is not None
+            lines = [process.stdout.readline().decode() for _ in range(4)]
+            exports = dict(shlex.split(line)[1].split("=", 1) for line in lines)
+            port = int(exports["ECS_CONTAINER_METADATA_URI_V4"].split(":")[2].split("/")[0])
+            with socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT) as client:
+                client.sendall(b"GET /\x1b]0;pwned\x07\x1b[2J HTTP/1.1\r\nHost: x\r\n\r\n")
+                client.recv(65536)
+        finally:
+            process.terminate()
+            _, stderr = process.communicate(timeout=TIMEOUT)
+
+    err = stderr.decode("utf-8")
+    assert "GET /\\x1b]0;pwned\\x07\\x1b[2J HTTP/1.1" in err
+    assert_safe(err)

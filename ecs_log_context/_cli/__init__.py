@@ -16,6 +16,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
+from .._text import escape
 from . import _demo, _serve, _show, _stats
 from ._command import PROG, Failure
 
@@ -29,7 +30,7 @@ class _Parser(argparse.ArgumentParser):
     """Reports a usage error as one line, without the usage block above it."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+        self.exit(2, f"{self.prog}: error: {escape(message)} (see '{self.prog} --help')\n")
 
 
 class _VersionAction(argparse.Action):
@@ -89,7 +90,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return handler(args)
     except Failure as failure:
-        print(f"{PROG} {args.command}: {failure}", file=sys.stderr)
+        # Its sentence may quote the endpoint (an error body, container names): escaped.
+        print(f"{PROG} {args.command}: {escape(str(failure))}", file=sys.stderr)
         return failure.status
     except KeyboardInterrupt:
         return 130

@@ -1,4 +1,9 @@
-"""Output shared by the subcommands: JSON, or an aligned table on a terminal."""
+"""Output shared by the subcommands: JSON, or an aligned table on a terminal.
+
+Values come from outside (the endpoint, the environment): every table cell goes through
+``_text.escape``, and JSON through ``_text.escape_json``, so that nothing printed can drive
+the terminal, break a line or hide and reorder text.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +13,20 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from .._text import escape, escape_json
+
 if TYPE_CHECKING:
     from ..source import Source
 
-__all__ = ["aligned", "flatten", "is_terminal", "print_json", "source_dict", "wants_json"]
+__all__ = [
+    "aligned",
+    "flatten",
+    "is_terminal",
+    "json_text",
+    "print_json",
+    "source_dict",
+    "wants_json",
+]
 
 
 def wants_json(args: argparse.Namespace) -> bool:
@@ -27,9 +42,14 @@ def is_terminal() -> bool:
         return False
 
 
+def json_text(value: object) -> str:
+    """A value as indented JSON: non-ASCII letters as they are, unsafe characters escaped."""
+    return escape_json(json.dumps(value, indent=2, ensure_ascii=False))
+
+
 def print_json(value: object) -> None:
     """Print a value as indented JSON."""
-    print(json.dumps(value, indent=2, ensure_ascii=False))
+    print(json_text(value))
 
 
 def source_dict(source: Source) -> dict[str, str]:
@@ -38,9 +58,10 @@ def source_dict(source: Source) -> dict[str, str]:
 
 
 def aligned(rows: Sequence[Sequence[str]], indent: str = "") -> str:
-    """Columns padded to their widest cell; the last column is not padded."""
+    """Columns padded to their widest cell, each cell escaped; the last column is not padded."""
     if not rows:
         return ""
+    rows = [[escape(cell) for cell in row] for row in rows]
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
     lines = []
     for row in rows:

@@ -9,6 +9,7 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from .._text import escape
 from ._command import PROG, Failure, Subcommands, launch_type
 
 if TYPE_CHECKING:
@@ -143,13 +144,7 @@ def run(args: argparse.Namespace) -> int:
 
     mock = _make_mock(args)
     if args.verbose:
-        import logging
-
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
-        mock_logger = logging.getLogger("ecs_log_context.mock")
-        mock_logger.addHandler(handler)
-        mock_logger.setLevel(logging.DEBUG)
+        _log_requests()
     try:
         mock.start()
     except socket.gaierror as exc:
@@ -173,8 +168,9 @@ def run(args: argparse.Namespace) -> int:
             print(line)
         sys.stdout.flush()
         task = mock.task
+        family, revision = escape(str(task.get("Family"))), escape(str(task.get("Revision")))
         print(
-            f"# serving task {task.get('Family')}:{task.get('Revision')} "
+            f"# serving task {family}:{revision} "
             f"({mock.environ()['AWS_EXECUTION_ENV']}) on {mock.base_url}: "
             "v2, v3 and v4 routes; Ctrl-C to stop",
             file=sys.stderr,
@@ -188,6 +184,21 @@ def run(args: argparse.Namespace) -> int:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not interrupt stop
         mock.stop()
     return 0
+
+
+def _log_requests() -> None:
+    """``--verbose``: the mock's request log on stderr, escaped (request lines are a client's)."""
+    import logging
+
+    class EscapingFormatter(logging.Formatter):
+        def formatMessage(self, record: logging.LogRecord) -> str:
+            return escape(super().formatMessage(record))
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(EscapingFormatter("%(asctime)s %(message)s"))
+    mock_logger = logging.getLogger("ecs_log_context.mock")
+    mock_logger.addHandler(handler)
+    mock_logger.setLevel(logging.DEBUG)
 
 
 def _make_mock(args: argparse.Namespace) -> MockEndpoint:

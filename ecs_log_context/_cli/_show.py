@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from typing import TYPE_CHECKING, Any
 
 from ..errors import MetadataError
 from ._command import Failure, Subcommands, metadata_client, resolve_settings
-from ._output import aligned, flatten, print_json, source_dict, wants_json
+from ._output import aligned, flatten, json_text, print_json, source_dict, wants_json
 
 if TYPE_CHECKING:
     from ..models import ContainerMetadata, TaskMetadata
@@ -118,7 +117,7 @@ def _table(
     else:
         parts.append("fields added: none (the metadata has none of the fields asked for)")
     if all_:
-        parts += ["", "task metadata:", json.dumps(task.to_dict(), indent=2)]
+        parts += ["", "task metadata:", json_text(task.to_dict())]
         if container is not None:
-            parts += ["", "container metadata:", json.dumps(container.to_dict(), indent=2)]
+            parts += ["", "container metadata:", json_text(container.to_dict())]
     return "\n".join(parts)
