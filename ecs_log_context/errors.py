@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+# Text from outside in a message (an agent's error body, a redirect target) goes through it.
+# The "as" marks the re-export for mypy's strict mode, where client and context import it.
+from ._text import printable as printable  # noqa: PLC0414
+
 __all__ = [
     "ConfigurationError",
     "InvalidMetadataError",
@@ -11,12 +15,6 @@ __all__ = [
     "MetadataUnavailableError",
     "NoMetadataSourceError",
 ]
-
-
-def printable(text: str, limit: int = 200) -> str:
-    """Text from outside, safe in a one-line message: escaped, and cut at `limit` characters."""
-    text = text.encode("unicode_escape", "backslashreplace").decode("ascii")
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 class ConfigurationError(ValueError):

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING
 
+from ._text import escape
 from .settings import FieldSettings
 
 if TYPE_CHECKING:
@@ -52,19 +52,16 @@ OTEL_KEYS = {
 OTEL_CONSTANTS = {"cloud.provider": "aws", "cloud.platform": "aws_ecs"}
 NESTED_KEY = "ecs"
 
-# Metadata is text from outside: control characters (a newline in a task tag, say, or U+0085
-# and U+2028, which str.splitlines() also breaks on) are escaped so that a plain-text log line
-# stays one line; so are lone surrogates (valid JSON escapes), which no UTF-8 stream can write.
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+# Metadata is text from outside: _text.escape writes controls (a newline in a task tag, say),
+# line separators, bidirectional and zero-width characters and lone surrogates as escapes, so
+# that a plain-text log line stays one line and shows what it holds.
 MAX_VALUE_LENGTH = 2048
 
 
 def _clean(value: object) -> str | None:
     if not isinstance(value, str) or not value or len(value) > MAX_VALUE_LENGTH:
         return None
-    if _CONTROL.search(value):
-        value = _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), value)
-    return value
+    return escape(value)
 
 
 def _log_option(container: ContainerMetadata | None, name: str) -> str | None:

@@ -19,7 +19,8 @@ from typing import Any
 
 import pytest
 
-from ecs_log_context import cli
+from ecs_log_context import _cli as cli
+from ecs_log_context._cli import _output
 from ecs_log_context.mock import MockEndpoint
 
 pytestmark = pytest.mark.timeout(60)
@@ -221,7 +222,7 @@ def test_demo_without_structlog_and_python_json_logger() -> None:
         "import sys\n"
         "sys.modules['structlog'] = None\n"
         "sys.modules['pythonjsonlogger'] = None\n"
-        "from ecs_log_context.cli import main\n"
+        "from ecs_log_context._cli import main\n"
         "raise SystemExit(main(['demo']))\n"
     )
     result = subprocess.run(
@@ -512,7 +513,7 @@ def test_show_table_on_a_terminal(
     for name, value in mock.environ().items():
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("ECS_LOG_CONTEXT_STYLE", "otel")
-    monkeypatch.setattr(cli, "_is_terminal", lambda: True)
+    monkeypatch.setattr(_output, "is_terminal", lambda: True)
 
     status = cli.main(["show"])
 
@@ -534,7 +535,7 @@ def test_stats_table_on_a_terminal(
     """On a terminal ``stats`` prints one row per container, in MiB and %."""
     for name, value in mock.environ().items():
         monkeypatch.setenv(name, value)
-    monkeypatch.setattr(cli, "_is_terminal", lambda: True)
+    monkeypatch.setattr(_output, "is_terminal", lambda: True)
 
     status = cli.main(["stats"])
 
@@ -614,10 +615,10 @@ def test_no_command_prints_help_and_exits_2(capsys: pytest.CaptureFixture[str]) 
 
 
 def test_importing_the_cli_is_cheap() -> None:
-    """``import ecs_log_context.cli`` loads neither httpx, structlog, the formatter nor the mock."""
+    """Importing the command line loads neither httpx, structlog, the formatter nor the mock."""
     heavy = ("httpx", "structlog", "pythonjsonlogger", "ecs_log_context.mock")
     script = (
-        "import sys, ecs_log_context.cli\n"
+        "import sys, ecs_log_context._cli\n"
         f"print(sorted(name for name in {heavy!r} if name in sys.modules))\n"
     )
     result = subprocess.run(
