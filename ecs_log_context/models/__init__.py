@@ -22,7 +22,7 @@ from datetime import datetime, timedelta, timezone
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar, get_origin, get_type_hints
 
-from .errors import InvalidMetadataError
+from ..errors import InvalidMetadataError
 
 if TYPE_CHECKING:
     from typing_extensions import Self
