@@ -483,6 +483,16 @@ def test_clock_drift_both_spellings() -> None:
     assert {"ReferenceTime": "2000-01-01T00:00:00Z"} == dict(drift.raw)
 
 
+def test_clock_drift_null_reference_timestamp() -> None:
+    """A ``null`` ReferenceTimestamp is missing: ReferenceTime is read, and raw stays empty."""
+    drift = ClockDrift.from_json(
+        {"ReferenceTimestamp": None, "ReferenceTime": "2021-09-07T16:57:44Z"}
+    )
+    assert utc(2021, 9, 7, 16, 57, 44) == drift.reference_timestamp
+    assert {} == dict(drift.raw)
+    assert drift == ClockDrift.from_json(drift.to_dict())
+
+
 # -- v4 keys no fixture has ------------------------------------------------------------------
 
 FULL_V4_CONTAINER = {
