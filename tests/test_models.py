@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from ecs_log_context.errors import InvalidMetadataError, MetadataError
 from ecs_log_context.models import (
+    AgentError,
     ClockDrift,
     ContainerMetadata,
     ContainerStats,
@@ -32,7 +33,6 @@ from ecs_log_context.models import (
     NetworkStats,
     Port,
     TaskMetadata,
-    TaskMetadataError,
     ThrottlingData,
     Volume,
     parse_task_stats,
@@ -307,7 +307,7 @@ def test_v4_task_with_tags_errors() -> None:
     instance = "arn:aws:ecs:us-west-2:111122223333:container-instance/default/"
     other_task = "arn:aws:ecs:us-west-2:111122223333:task/default/9ef30e4b7aa44d0db562749cff4983f3"
     assert (
-        TaskMetadataError(
+        AgentError(
             error_field="ContainerInstanceTags",
             error_code="AccessDeniedException",
             error_message=denied + "is not authorized to perform: ecs:ListTagsForResource on "
@@ -316,7 +316,7 @@ def test_v4_task_with_tags_errors() -> None:
             request_id="cd597ef0-272b-4643-9bd2-1de469870fa6",
             resource_arn=f"{instance}2dd1b186f39845a584488d2ef155c131",
         ),
-        TaskMetadataError(
+        AgentError(
             error_field="TaskTags",
             error_code="AccessDeniedException",
             error_message=denied + "is not authorized to perform: ecs:ListTagsForResource on "
@@ -730,6 +730,14 @@ def test_to_dict_is_a_copy() -> None:
     task = TaskMetadata.from_json({"TaskARN": "t", "Extra": {"list": [1]}})
     task.to_dict()["Extra"]["list"].append(2)
     assert {"Extra": {"list": [1]}} == dict(task.raw)
+
+
+def test_agent_error_is_also_task_metadata_error() -> None:
+    """The former name of AgentError still imports, with a DeprecationWarning."""
+    with pytest.warns(DeprecationWarning, match="AgentError"):
+        from ecs_log_context.models import TaskMetadataError
+
+    assert TaskMetadataError is AgentError
 
 
 # -- timestamps -------------------------------------------------------------------------------

@@ -12,6 +12,9 @@ Timestamps become timezone-aware ``datetime`` in UTC, truncated to the microseco
 
 from __future__ import annotations
 
+import warnings
+from typing import TYPE_CHECKING, Any
+
 from .container import ClockDrift, ContainerMetadata, Health, Limits, Network, Port, Volume
 from .stats import (
     ContainerStats,
@@ -22,9 +25,10 @@ from .stats import (
     ThrottlingData,
     parse_task_stats,
 )
-from .task import EphemeralStorageMetrics, TaskMetadata, TaskMetadataError
+from .task import AgentError, EphemeralStorageMetrics, TaskMetadata
 
 __all__ = [
+    "AgentError",
     "ClockDrift",
     "ContainerMetadata",
     "ContainerStats",
@@ -38,8 +42,23 @@ __all__ = [
     "NetworkStats",
     "Port",
     "TaskMetadata",
-    "TaskMetadataError",
     "ThrottlingData",
     "Volume",
     "parse_task_stats",
 ]
+
+if TYPE_CHECKING:
+    TaskMetadataError = AgentError
+    """Deprecated: the former name of `AgentError`."""
+else:
+
+    def __getattr__(name: str) -> Any:
+        if name == "TaskMetadataError":
+            warnings.warn(
+                "ecs_log_context.models.TaskMetadataError is deprecated: it is a data model of"
+                " the agent's Errors entries, not an exception; use AgentError",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+            return AgentError
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -24,8 +24,12 @@ class EphemeralStorageMetrics(Model):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class TaskMetadataError(Model):
-    """An entry of ``Errors`` (v4 taskWithTags): why some tags could not be read."""
+class AgentError(Model):
+    """An entry of the agent's ``Errors`` (v4 taskWithTags): why some tags could not be read.
+
+    A value, not an exception: the task was read, only the tags named by ``error_field``
+    (``TaskTags`` or ``ContainerInstanceTags``) are missing.
+    """
 
     error_field: Annotated[str | None, "ErrorField"] = None
     error_code: Annotated[str | None, "ErrorCode"] = None
@@ -63,7 +67,7 @@ class TaskMetadata(Model):
     containers: Annotated[tuple[ContainerMetadata, ...], "Containers"] = ()
     task_tags: Annotated[Mapping[str, str], "TaskTags"] = empty()
     container_instance_tags: Annotated[Mapping[str, str], "ContainerInstanceTags"] = empty()
-    errors: Annotated[tuple[TaskMetadataError, ...], "Errors"] = ()
+    errors: Annotated[tuple[AgentError, ...], "Errors"] = ()
     clock_drift: Annotated[ClockDrift | None, "ClockDrift"] = None
     ephemeral_storage_metrics: Annotated[
         EphemeralStorageMetrics | None, "EphemeralStorageMetrics"
