@@ -22,7 +22,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import ecs_log_context.mock
 import ecs_log_context.models
 from ecs_log_context.errors import InvalidMetadataError, MetadataError
 from ecs_log_context.metadata_file import parse_metadata_file
@@ -760,7 +759,7 @@ MODEL_CLASSES: list[type[Any]] = [
     ThrottlingData,
     Volume,
 ]
-SAMPLES = Path(ecs_log_context.mock.__file__).parent / "samples"
+SAMPLES = Path(ecs_log_context.models.__file__).parents[1] / "mock" / "samples"
 
 
 def parse_fixture(path: Path) -> list[Any]:
