@@ -107,8 +107,10 @@ class _Field:
         out[self.key] = value
 
 
-def _reading(hint: Any, check: Callable[[object], Any] | None, attribute: str) -> Any:
-    """How a field of type ``hint`` reads its key: ``(reader, key) -> value``."""
+def _reading(
+    hint: Any, check: Callable[[object], Any] | None, attribute: str
+) -> Callable[[Reader, str], Any]:
+    """How a field of type ``hint`` reads its key."""
     origin, args = get_origin(hint), get_args(hint)
     if origin in _UNIONS and len(args) == 2 and type(None) in args:
         item = _item(args[0] if args[1] is type(None) else args[1], check, attribute)
@@ -144,8 +146,7 @@ def fields_of(cls: type[Model]) -> tuple[_Field, ...]:
     except KeyError:
         hints: dict[str, Any] = inspect.get_annotations(cls)
         if any(isinstance(hint, str) for hint in hints.values()):
-            # Postponed annotations: evaluating them costs ~0.1 ms a field (the model modules
-            # leave them as objects, made once at import, so this is a fallback).
+            # Postponed annotations (see above): right, but slow to evaluate.
             hints = get_type_hints(cls, include_extras=True)
         fields = tuple(
             _Field(name, hint) for name, hint in hints.items() if get_origin(hint) is Annotated
