@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Annotated, Any
 
 import pytest
 from hypothesis import given, settings
@@ -44,6 +44,7 @@ from ecs_log_context.models import (
     Volume,
     parse_task_stats,
 )
+from ecs_log_context.models._schema import Model, empty
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -881,6 +882,22 @@ def test_keys_written_are_the_keys_read(cls: type[Any]) -> None:
     assert model == cls.from_json(document)
     for node in objects:  # a mapping (tags, labels, interfaces) is iterated, not asked
         assert node.asked in (set(), set(node)), sorted(node)
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class Postponed(Model):
+    """A model whose annotations are strings, as this module postpones them."""
+
+    count: Annotated[int | None, "Count"] = None
+    since: Annotated[datetime | None, "Since"] = None
+    raw: Mapping[str, Any] = empty()
+
+
+def test_postponed_annotations_are_read_too() -> None:
+    """A model module with ``from __future__ import annotations`` still gets its fields."""
+    model = Postponed.from_json({"Count": 3, "Since": "2024-01-02T03:04:05Z", "Other": 1})
+    assert Postponed(count=3, since=utc(2024, 1, 2, 3, 4, 5), raw={"Other": 1}) == model
+    assert {"Count": 3, "Since": "2024-01-02T03:04:05Z", "Other": 1} == model.to_dict()
 
 
 def test_agent_error_is_also_task_metadata_error() -> None:
