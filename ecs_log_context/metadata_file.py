@@ -12,7 +12,8 @@ import os
 import stat
 
 from .errors import InvalidMetadataError, MetadataUnavailableError
-from .models import ContainerMetadata, Network, Port, TaskMetadata, _Reader
+from .models import ContainerMetadata, Network, Port, TaskMetadata
+from .models._reader import Reader
 
 __all__ = ["parse_metadata_file", "read_metadata_file"]
 
@@ -76,7 +77,7 @@ def parse_metadata_file(obj: object, *, path: str) -> tuple[TaskMetadata, Contai
         MetadataUnavailableError: ``MetadataFileStatus`` is not ``READY`` yet.
         InvalidMetadataError: ``obj`` is not an object, or a key holds a value of the wrong type.
     """
-    r = _Reader(obj, what=_WHAT, url=path)
+    r = Reader(obj, what=_WHAT, url=path)
     status = r.text("MetadataFileStatus")
     if status is None:
         raise MetadataUnavailableError(
@@ -112,7 +113,7 @@ def parse_metadata_file(obj: object, *, path: str) -> tuple[TaskMetadata, Contai
     return task, container
 
 
-def _port_mapping(r: _Reader) -> Port:
+def _port_mapping(r: Reader) -> Port:
     return Port(
         container_port=r.integer("ContainerPort"),
         protocol=r.text("Protocol"),

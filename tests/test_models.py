@@ -8,17 +8,25 @@ import copy
 import dataclasses
 import json
 import re
-from collections.abc import Callable
+import subprocess
+import sys
+import types
+import typing
+from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from types import MappingProxyType
+from typing import Annotated, Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import ecs_log_context.models
 from ecs_log_context.errors import InvalidMetadataError, MetadataError
+from ecs_log_context.metadata_file import parse_metadata_file
 from ecs_log_context.models import (
+    AgentError,
     ClockDrift,
     ContainerMetadata,
     ContainerStats,
@@ -32,11 +40,11 @@ from ecs_log_context.models import (
     NetworkStats,
     Port,
     TaskMetadata,
-    TaskMetadataError,
     ThrottlingData,
     Volume,
     parse_task_stats,
 )
+from ecs_log_context.models._schema import Model, empty
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -307,7 +315,7 @@ def test_v4_task_with_tags_errors() -> None:
     instance = "arn:aws:ecs:us-west-2:111122223333:container-instance/default/"
     other_task = "arn:aws:ecs:us-west-2:111122223333:task/default/9ef30e4b7aa44d0db562749cff4983f3"
     assert (
-        TaskMetadataError(
+        AgentError(
             error_field="ContainerInstanceTags",
             error_code="AccessDeniedException",
             error_message=denied + "is not authorized to perform: ecs:ListTagsForResource on "
@@ -316,7 +324,7 @@ def test_v4_task_with_tags_errors() -> None:
             request_id="cd597ef0-272b-4643-9bd2-1de469870fa6",
             resource_arn=f"{instance}2dd1b186f39845a584488d2ef155c131",
         ),
-        TaskMetadataError(
+        AgentError(
             error_field="TaskTags",
             error_code="AccessDeniedException",
             error_message=denied + "is not authorized to perform: ecs:ListTagsForResource on "
@@ -481,6 +489,16 @@ def test_clock_drift_both_spellings() -> None:
     )
     assert utc(2021, 9, 7, 16, 57, 44) == drift.reference_timestamp
     assert {"ReferenceTime": "2000-01-01T00:00:00Z"} == dict(drift.raw)
+
+
+def test_clock_drift_null_reference_timestamp() -> None:
+    """A ``null`` ReferenceTimestamp is missing: ReferenceTime is read, and raw stays empty."""
+    drift = ClockDrift.from_json(
+        {"ReferenceTimestamp": None, "ReferenceTime": "2021-09-07T16:57:44Z"}
+    )
+    assert utc(2021, 9, 7, 16, 57, 44) == drift.reference_timestamp
+    assert {} == dict(drift.raw)
+    assert drift == ClockDrift.from_json(drift.to_dict())
 
 
 # -- v4 keys no fixture has ------------------------------------------------------------------
@@ -720,6 +738,190 @@ def test_to_dict_is_a_copy() -> None:
     task = TaskMetadata.from_json({"TaskARN": "t", "Extra": {"list": [1]}})
     task.to_dict()["Extra"]["list"].append(2)
     assert {"Extra": {"list": [1]}} == dict(task.raw)
+
+
+# -- one declaration per key: reading, to_dict and raw agree ---------------------------------
+
+MODEL_CLASSES: list[type[Any]] = [
+    AgentError,
+    ClockDrift,
+    ContainerMetadata,
+    ContainerStats,
+    CpuStats,
+    EphemeralStorageMetrics,
+    Health,
+    Limits,
+    MemoryStats,
+    Network,
+    NetworkRateStats,
+    NetworkStats,
+    Port,
+    TaskMetadata,
+    ThrottlingData,
+    Volume,
+]
+SAMPLES = Path(ecs_log_context.models.__file__).parents[1] / "mock" / "samples"
+
+
+def parse_fixture(path: Path) -> list[Any]:
+    """The models of a fixture, read the way its endpoint's answer is read."""
+    name, document = path.stem, json.loads(path.read_text(encoding="utf-8"))
+    if name.startswith(("error_responses_", "container_metadata_file_initial_")):
+        return []  # not metadata: the agent's error bodies, a file that is not ready yet
+    if name.startswith("container_metadata_file_"):
+        return list(parse_metadata_file(document, path=str(path)))
+    if "_stats_task_" in name:
+        return [stats for stats in parse_task_stats(document).values() if stats]
+    if "_stats_container_" in name:
+        return [ContainerStats.from_json(document)]
+    if "_container_" in name:
+        return [ContainerMetadata.from_json(document)]
+    if "_task" in name or "_taskWithTags_" in name or path.parent == SAMPLES:
+        return [TaskMetadata.from_json(document)]
+    raise AssertionError(f"no parser for the fixture {path.name}: add it here")
+
+
+def nested_models(value: Any) -> list[Any]:
+    """``value`` and every model inside it, at any depth."""
+    if isinstance(value, tuple):
+        return [model for item in value for model in nested_models(item)]
+    if isinstance(value, Mapping):
+        return [model for item in value.values() for model in nested_models(item)]
+    if dataclasses.is_dataclass(value):
+        inner = [getattr(value, f.name) for f in dataclasses.fields(value) if f.name != "raw"]
+        return [value, *nested_models(tuple(inner))]
+    return []
+
+
+FIXTURE_MODELS = [
+    (f"{path.stem}:{type(model).__name__}", model)
+    for path in sorted([*FIXTURES.glob("*.json"), *SAMPLES.glob("*.json")])
+    for top in parse_fixture(path)
+    for model in nested_models(top)
+] + [
+    (f"FULL_V4_TASK:{type(model).__name__}", model)
+    for model in nested_models(TaskMetadata.from_json(FULL_V4_TASK))
+]
+
+
+def test_fixtures_hold_every_model() -> None:
+    """The round trip below sees every model class at least once."""
+    assert {cls.__name__ for cls in MODEL_CLASSES} == {
+        type(model).__name__ for _, model in FIXTURE_MODELS
+    }
+
+
+@pytest.mark.parametrize(
+    "model", [model for _, model in FIXTURE_MODELS], ids=[name for name, _ in FIXTURE_MODELS]
+)
+def test_to_dict_reads_back_to_an_equal_model(model: Any) -> None:
+    """Every model of every fixture, written by to_dict and read again, is the same model."""
+    assert model == type(model).from_json(model.to_dict())
+
+
+class AskedDict(dict[str, Any]):
+    """A JSON object that remembers which keys a reader asked it for."""
+
+    def __init__(self, items: dict[str, Any]) -> None:
+        super().__init__(items)
+        self.asked: set[str] = set()
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self.asked.add(key)
+        return super().get(key, default)
+
+
+def asking(value: Any, objects: list[AskedDict]) -> Any:
+    """``value`` with every object an AskedDict, each also appended to ``objects``."""
+    if isinstance(value, list):
+        return [asking(item, objects) for item in value]
+    if isinstance(value, dict):
+        asked = AskedDict({key: asking(item, objects) for key, item in value.items()})
+        objects.append(asked)
+        return asked
+    return value
+
+
+def sample(hint: Any) -> Any:
+    """A value of the type ``hint`` that to_dict does not leave out."""
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        (inner,) = [arg for arg in args if arg is not type(None)]
+        return sample(inner)
+    if origin is tuple:
+        return (sample(args[0]),)
+    if origin is Mapping:
+        return MappingProxyType({"some key": sample(args[1])})
+    if hint in MODEL_CLASSES:
+        return full_model(hint)
+    return {str: "text", int: 7, float: 0.5, bool: True, datetime: utc(2024, 1, 2, 3, 4, 5, 6)}[
+        hint
+    ]
+
+
+def full_model(cls: type[Any]) -> Any:
+    """A model with every attribute set, nested models full too; every one declares its key."""
+    hints = typing.get_type_hints(cls, include_extras=True)
+    values = {}
+    for attribute in (f.name for f in dataclasses.fields(cls) if f.name != "raw"):
+        assert typing.get_origin(hints[attribute]) is typing.Annotated, attribute
+        values[attribute] = sample(hints[attribute].__origin__)
+    return cls(**values)
+
+
+@pytest.mark.parametrize("cls", MODEL_CLASSES, ids=lambda cls: cls.__name__)
+def test_keys_written_are_the_keys_read(cls: type[Any]) -> None:
+    """A full model: to_dict writes a key for every attribute, and reading asks for exactly those.
+
+    Reading it back gives the same model, with nothing in any ``raw``: no key is written that is
+    not read, and none is read under another name.
+    """
+    model = full_model(cls)
+    objects: list[AskedDict] = []
+    document = asking(model.to_dict(), objects)
+    assert model == cls.from_json(document)
+    for node in objects:  # a mapping (tags, labels, interfaces) is iterated, not asked
+        assert node.asked in (set(), set(node)), sorted(node)
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class Postponed(Model):
+    """A model whose annotations are strings, as this module postpones them."""
+
+    count: Annotated[int | None, "Count"] = None
+    since: Annotated[datetime | None, "Since"] = None
+    raw: Mapping[str, Any] = empty()
+
+
+def test_postponed_annotations_are_read_too() -> None:
+    """A model module with ``from __future__ import annotations`` still gets its fields."""
+    model = Postponed.from_json({"Count": 3, "Since": "2024-01-02T03:04:05Z", "Other": 1})
+    assert Postponed(count=3, since=utc(2024, 1, 2, 3, 4, 5), raw={"Other": 1}) == model
+    assert {"Count": 3, "Since": "2024-01-02T03:04:05Z", "Other": 1} == model.to_dict()
+
+
+def test_agent_error_is_also_task_metadata_error() -> None:
+    """The former name of AgentError still imports, with a DeprecationWarning."""
+    with pytest.warns(DeprecationWarning, match="AgentError"):
+        from ecs_log_context.models import TaskMetadataError
+
+    assert TaskMetadataError is AgentError
+
+
+def test_exported_names() -> None:
+    """The models package exports the models and parse_task_stats, and nothing else."""
+    expected = sorted([cls.__name__ for cls in MODEL_CLASSES] + ["parse_task_stats"])
+    assert expected == sorted(ecs_log_context.models.__all__)
+    assert all(hasattr(ecs_log_context.models, name) for name in expected)
+
+
+def test_importing_the_package_leaves_the_models_out() -> None:
+    """``import ecs_log_context`` does not load the models: the first fetch does."""
+    script = "import sys, ecs_log_context; print('ecs_log_context.models' in sys.modules)"
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert ("False\n", "") == (result.stdout, result.stderr)
 
 
 # -- timestamps -------------------------------------------------------------------------------
