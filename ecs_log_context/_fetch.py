@@ -9,14 +9,44 @@ that a slow taskWithTags route (two ECS API calls inside the agent) never holds 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import datetime, timezone
 
+from ._held_records import prepare_holding
 from .client import MetadataClient
 from .errors import MetadataError, printable
 from .snapshot import Snapshot
 from .source import Source
 
-__all__ = ["fetch_fields", "fetch_tags"]
+__all__ = ["fetch_fields", "fetch_round", "fetch_tags", "prepare"]
+
+
+def fetch_round(
+    client: MetadataClient,
+    source: Source,
+    last: Snapshot | None,
+    pending: frozenset[str] | None,
+    *,
+    want_tags: bool,
+    generation: int,
+    publish: Callable[[Snapshot], None],
+) -> Snapshot:
+    """One round: the parts still `pending` (None: all), the fields published before the tags.
+
+    Raises:
+        MetadataError: the task route (or the metadata file) failed.
+    """
+    started = time.monotonic()
+    if last is None or pending is None or pending - {"tags"}:
+        snapshot = fetch_fields(client, source, last, started, generation=generation)
+        if want_tags:  # the fields first: tags never hold them up
+            publish(snapshot)
+            generation += 1
+    else:
+        snapshot = last
+    if want_tags:
+        snapshot = fetch_tags(client, snapshot, started, generation=generation)
+    return snapshot
 
 
 def fetch_fields(
@@ -114,3 +144,31 @@ def agent_tag_error(code: str | None, message: str | None) -> str:
             "(on EC2, the container instance role)"
         )
     return text
+
+
+def prepare() -> None:
+    """Import what a fetch needs, in the calling thread, never in the refresher's.
+
+    About 0.2 s, once per process (httpx and the models), and only where a source exists.
+    A fork while the refresher imported would leave the child half-initialised modules.
+    """
+    import datetime  # noqa: F401 -- the snapshot's timestamp
+    import random  # noqa: F401 -- the jitter
+
+    import httpx
+
+    from . import arn  # noqa: F401 -- the field builder's ARNs
+    from ._version import user_agent
+
+    user_agent()  # importlib.metadata
+    "localhost".encode("idna")  # httpx encodes host names: the codec loads on first use
+    "\n".encode("unicode_escape")  # errors.printable's codec
+    prepare_holding()
+    global _PREPARED_FLAG  # noqa: PLW0603 -- once per process
+    if not _PREPARED_FLAG:
+        # Building a client imports httpcore, h11, certifi ... : once, here, then dropped.
+        httpx.Client(trust_env=False, verify=False).close()  # noqa: S501 -- never used
+        _PREPARED_FLAG = True
+
+
+_PREPARED_FLAG = False

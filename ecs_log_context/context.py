@@ -11,15 +11,15 @@ import contextlib
 import logging
 import os
 import threading
-import time
-import weakref
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from . import _forks
-from ._held_records import holding_http_records, prepare_holding
+from ._held_records import holding_http_records
+from ._messages import UNEXPECTED, say, tell
+from ._publisher import Publisher
 from ._refresher import Outcome, Refresher, jitter
-from .errors import MetadataError, MetadataThrottledError, NoMetadataSourceError, printable
+from .errors import MetadataError, MetadataThrottledError, NoMetadataSourceError
 from .fields import build_fields
 from .settings import ContextSettings, FieldSettings
 from .source import Source, find_source
@@ -31,18 +31,6 @@ if TYPE_CHECKING:
     Subscriber = Callable[[Snapshot | None], None]
 
 __all__ = ["EcsContext"]
-
-logger = logging.getLogger("ecs_log_context")
-_STALE = "ECS log context: refresh failed, keeping the last metadata: %s"
-_FAILING = "ECS log context: no metadata yet, retrying with backoff: %s"
-_BUILD_FAILED = "ECS log context could not build the fields of %r"
-_UNEXPECTED = "ECS log context: unexpected error while fetching"
-
-
-def say(level: int, message: str, *args: object, exc_info: Any = None) -> None:
-    """Log on the library's logger; a user's filter or handler that raises costs nothing."""
-    with contextlib.suppress(Exception):  # the refresher must outlive any user handler
-        logger.log(level, message, *args, exc_info=exc_info)
 
 
 class EcsContext:
@@ -105,10 +93,7 @@ class EcsContext:
         if with_tags is None:
             with_tags = bool(FieldSettings.resolve(environ=environ).tags)
         self._want_tags = with_tags
-        self._snapshot: Snapshot | None = None
-        self._generation = 0
-        self._subscribers: list[Callable[[], Subscriber | None]] = []
-        self._build_errors: list[tuple[object, Exception]] = []
+        self._publisher = Publisher()
         self._pending: frozenset[str] | None = None  # parts to fetch again; None: all
         self._told_missing: Mapping[str, str] = {}
         self._attempts = 0
@@ -124,23 +109,22 @@ class EcsContext:
         if self.source is not None:
             # Everything a fetch needs is imported here, in the constructing thread: a fork
             # while the refresher imported would leave the child half-initialised modules.
-            _prepare()
+            from ._fetch import prepare
+
+            prepare()
             self._refresher.start()
 
     def _new_process(self) -> None:
         """Locks, events and the startup bound of this process (again, in a forked child)."""
         self._pid = os.getpid()
-        self._lock = threading.Lock()  # publishing: snapshot and subscribers
         self._fetch_lock = threading.Lock()  # single flight
-        self._first = threading.Event()  # the fields' first answer: records wait for it
-        self._first_round = threading.Event()  # the first fetch done, tags included
-        self._deadline = time.monotonic() + self.settings.timeout
         self._fetcher = None
         self._refresher.reset()
         self._refresher.stopped = self._closed
-        if self.source is None or self._snapshot is not None or self._state == "failing":
-            self._first.set()
-            self._first_round.set()
+        settled = self.source is None or self._state == "failing" or self._closed
+        self._publisher.reset(
+            self.settings.timeout, settled=settled or self._publisher.snapshot is not None
+        )
 
     # -- construction ---------------------------------------------------------------------
 
@@ -189,7 +173,7 @@ class EcsContext:
     @property
     def snapshot(self) -> Snapshot | None:
         """The last good fetch, or None."""
-        return self._snapshot
+        return self._publisher.snapshot
 
     def fields(self, settings: FieldSettings | None = None) -> dict[str, Any]:
         """The keys a record gets now, for these field settings (from the environment if None).
@@ -197,7 +181,7 @@ class EcsContext:
         Never waits and never raises for metadata: empty when nothing is known yet.
         """
         _forks.check()
-        snapshot = self._snapshot
+        snapshot = self._publisher.snapshot
         if snapshot is None:
             return {}
         return build_fields(
@@ -212,7 +196,7 @@ class EcsContext:
         from .snapshot import Status
 
         _forks.check()
-        snapshot = self._snapshot
+        snapshot = self._publisher.snapshot
         return Status(
             state=self._state,
             source=self.source.kind if self.source else None,
@@ -240,8 +224,8 @@ class EcsContext:
         """
         _forks.check()
         if self.source is not None:
-            self._first_round.wait(timeout)
-        return self._snapshot is not None
+            self._publisher.first_round.wait(timeout)
+        return self._publisher.snapshot is not None
 
     async def wait_ready_async(self, timeout: float | None = None) -> bool:
         """`wait_ready` for asyncio: waits for the first answer without blocking the loop.
@@ -252,10 +236,10 @@ class EcsContext:
         import asyncio
 
         _forks.check()
-        if self.source is not None and not self._first_round.is_set():
+        if self.source is not None and not self._publisher.first_round.is_set():
             loop = asyncio.get_running_loop()
-            await loop.run_in_executor(None, self._first_round.wait, timeout)
-        return self._snapshot is not None
+            await loop.run_in_executor(None, self._publisher.first_round.wait, timeout)
+        return self._publisher.snapshot is not None
 
     def close(self) -> None:
         """Stop refreshing and close connections, here and in forked children.
@@ -264,8 +248,7 @@ class EcsContext:
         """
         self._closed = True
         self._refresher.stop()
-        self._first.set()  # nobody waits for a first answer that will not come
-        self._first_round.set()
+        self._publisher.settle()  # nobody waits for a first answer that will not come
         if self._fetch_lock.acquire(blocking=False):  # else the fetch in flight closes it
             try:
                 self._close_client()
@@ -292,21 +275,15 @@ class EcsContext:
         It must not log or block: it runs under the context's lock.
         """
         _forks.check()
-        reference: Callable[[], Subscriber | None]
-        try:
-            reference = weakref.WeakMethod(on_snapshot)
-        except TypeError:
-            reference = lambda: on_snapshot  # noqa: E731 -- a plain function is held strongly
-        with self._lock:
-            self._subscribers.append(reference)
-            if self._snapshot is not None or self._first.is_set():
-                self._call(on_snapshot, self._snapshot)
-            refetch = wants_tags and not self._want_tags
+        refetch = wants_tags and not self._want_tags
+
+        def want_tags() -> None:
             if refetch:
                 self._want_tags = True
-                if self._snapshot is not None:
+                if self._publisher.snapshot is not None:
                     self._pending = frozenset({"tags"})
-        self._report_build_errors()
+
+        self._publisher.subscribe(on_snapshot, then=want_tags)
         if refetch and self.source is not None:
             self._refresher.wake()  # a fetch without tags is done or under way: fetch again
 
@@ -318,55 +295,20 @@ class EcsContext:
         which must not wait for the fetch it is part of.
         """
         _forks.check()
-        if self._first.is_set():
-            return True
-        remaining = self._deadline - time.monotonic()
         # Looked up per call, not captured at import: gevent may patch threading later.
-        if self._fetcher == threading.get_ident():
-            return remaining <= 0
-        if remaining > 0:
-            self._first.wait(remaining)
-        return True
+        return self._publisher.wait_first(fetching=self._fetcher == threading.get_ident())
 
     def deliver(self, on_snapshot: Subscriber) -> None:
         """Call `on_snapshot` with the current snapshot, ordered with every publication."""
-        with self._lock:
-            self._call(on_snapshot, self._snapshot)
-        self._report_build_errors()
-
-    def _call(self, on_snapshot: Subscriber, snapshot: Snapshot | None) -> None:
-        try:
-            on_snapshot(snapshot)
-        except Exception as exc:  # noqa: BLE001 -- a bug must not cost a log record
-            # Said later, outside the lock: a handler's filter may need this very lock.
-            self._build_errors.append((on_snapshot, exc))
-
-    def _report_build_errors(self) -> None:
-        while self._build_errors:
-            subscriber, exc = self._build_errors.pop()
-            owner = getattr(subscriber, "__self__", subscriber)
-            say(
-                logging.ERROR,
-                "ECS log context could not build the fields of %r",
-                owner,
-                exc_info=exc,
-            )
+        self._publisher.deliver(on_snapshot)
 
     def _publish(self, snapshot: Snapshot | None, state: str) -> None:
-        with self._lock:
-            # The state first: a record enriched by this snapshot never reads "waiting".
-            previous, self._state = self._state, state
-            if snapshot is not None:
-                self._snapshot = snapshot
-                self._generation = snapshot.generation
-            for reference in list(self._subscribers):
-                subscriber = reference()
-                if subscriber is None:
-                    self._subscribers.remove(reference)
-                else:
-                    self._call(subscriber, self._snapshot)
-            self._first.set()
-        self._report_build_errors()
+        previous = self._state
+
+        def set_state() -> None:  # a record enriched by this snapshot never reads "waiting"
+            self._state = state
+
+        self._publisher.publish(snapshot, before=set_state)
         self._tell(previous, state)
 
     # -- fetching ---------------------------------------------------------------------------
@@ -375,29 +317,29 @@ class EcsContext:
         """One fetch, one at a time; publishes what it got."""
         with self._fetch_lock:
             self._fetcher = threading.get_ident()
-            holding = contextlib.nullcontext() if self._first.is_set() else holding_http_records()
+            holding = (
+                contextlib.nullcontext()
+                if self._publisher.first.is_set()
+                else holding_http_records()
+            )
             try:
                 with holding:
                     return self._fetch_locked()
             except Exception as exc:  # noqa: BLE001 -- a bug must not kill the refresher
                 self._error = f"unexpected error: {type(exc).__name__}: {exc}"
-                state = "stale" if self._snapshot else "failing"
+                state = "stale" if self._publisher.snapshot else "failing"
                 if state != self._state:  # the traceback once per change of state
-                    say(
-                        logging.ERROR,
-                        "ECS log context: unexpected error while fetching",
-                        exc_info=exc,
-                    )
+                    say(logging.ERROR, UNEXPECTED, exc_info=exc)
                 self._publish(None, state)
                 return Outcome.FAILED
             finally:
                 self._fetcher = None
-                self._first_round.set()
+                self._publisher.first_round.set()
                 if self._refresher.stopped:  # closed under this fetch: its client must go
                     self._close_client()
 
     def _fetch_locked(self) -> Outcome:
-        from ._fetch import fetch_fields, fetch_tags
+        from ._fetch import fetch_round
 
         source = self.source
         if source is None or self._refresher.stopped:
@@ -407,64 +349,43 @@ class EcsContext:
 
             self._client = MetadataClient.from_source(source, self.settings)
         self._attempts += 1
-        last, pending = self._snapshot, self._pending
-        started = time.monotonic()
-        if last is None or pending is None or pending - {"tags"}:
-            try:
-                snapshot = fetch_fields(
-                    self._client, source, last, started, generation=self._generation + 1
-                )
-            except MetadataError as exc:
-                if self._refresher.stopped:
-                    return Outcome.STOPPED  # closed under the fetch: nothing to say
-                self._error = str(exc)
-                self._publish(None, "stale" if self._snapshot else "failing")
-                if isinstance(exc, MetadataThrottledError):
-                    return Outcome.THROTTLED
-                return Outcome.FAILED
-            self._error = None
-            if self._want_tags:  # the fields first: tags never hold them up
-                self._publish(snapshot, "ready")
-        else:
-            snapshot = last
-        if self._want_tags:
-            snapshot = fetch_tags(self._client, snapshot, started, generation=self._generation + 1)
+        try:
+            snapshot = fetch_round(
+                self._client,
+                source,
+                self._publisher.snapshot,
+                self._pending,
+                want_tags=self._want_tags,
+                generation=self._publisher.generation + 1,
+                publish=self._fields_in,
+            )
+        except MetadataError as exc:
+            if self._refresher.stopped:
+                return Outcome.STOPPED  # closed under the fetch: nothing to say
+            self._error = str(exc)
+            self._publish(None, "stale" if self._publisher.snapshot else "failing")
+            if isinstance(exc, MetadataThrottledError):
+                return Outcome.THROTTLED
+            return Outcome.FAILED
+        self._error = None
         self._publish(snapshot, "ready")
         self._pending = snapshot.retry or None
         return Outcome.PARTIAL if snapshot.retry else Outcome.OK
 
+    def _fields_in(self, snapshot: Snapshot) -> None:
+        """The fields came (the tags are asked next): publish them now."""
+        self._error = None
+        self._publish(snapshot, "ready")
+
     def _tell(self, previous: str, state: str) -> None:
-        """The library's messages: once per change of state, and of what is missing."""
-        snapshot, source = self._snapshot, self.source
-        if state != previous:
-            error = printable(self._error or "", 300)
-            if state == "ready" and snapshot is not None and source is not None:
-                say(
-                    logging.INFO,
-                    "ECS log context ready: task %s from %s %s in %.0f ms",
-                    printable(snapshot.task.task_arn or ""),
-                    source.kind,
-                    source.location,
-                    snapshot.duration * 1000,
-                )
-            elif state == "stale":
-                say(
-                    logging.WARNING,
-                    "ECS log context: refresh failed, keeping the last metadata: %s",
-                    error,
-                )
-            elif state == "failing":
-                say(
-                    logging.WARNING,
-                    "ECS log context: no metadata yet, retrying with backoff: %s",
-                    error,
-                )
-        missing = snapshot.missing if snapshot is not None and state == "ready" else {}
-        if missing and missing != self._told_missing:
-            for part, reason in missing.items():
-                if self._told_missing.get(part) != reason:
-                    say(logging.WARNING, "ECS log context: no %s: %s", part, reason)
-            self._told_missing = missing
+        self._told_missing = tell(
+            previous,
+            state,
+            snapshot=self._publisher.snapshot,
+            source=self.source,
+            error=self._error,
+            told_missing=self._told_missing,
+        )
 
     # -- fork -------------------------------------------------------------------------------
 
@@ -486,7 +407,7 @@ class EcsContext:
                 _forks.abandon(client)
         if self.source is None or self._closed:
             return
-        snapshot = self._snapshot
+        snapshot = self._publisher.snapshot
         if snapshot is None:
             self._refresher.start()
         elif snapshot.retry or (
@@ -499,31 +420,3 @@ class EcsContext:
         elif self.settings.ttl > 0:
             # The inherited snapshot is fresh: a fleet of workers must not all ask again now.
             self._refresher.start(first_delay=jitter(self.settings.ttl, 0.1))
-
-
-def _prepare() -> None:
-    """Import what a fetch needs, in the calling thread, never in the refresher's.
-
-    About 0.2 s, once per process (httpx and the models), and only where a source exists.
-    A fork while the refresher imported would leave the child half-initialised modules.
-    """
-    import datetime  # noqa: F401 -- the snapshot's timestamp
-    import random  # noqa: F401 -- the jitter
-
-    import httpx
-
-    from . import _fetch, arn  # noqa: F401 -- the client, the models; the field builder's ARNs
-    from ._version import user_agent
-
-    user_agent()  # importlib.metadata
-    "localhost".encode("idna")  # httpx encodes host names: the codec loads on first use
-    "\n".encode("unicode_escape")  # errors.printable's codec
-    prepare_holding()
-    global _prepared  # noqa: PLW0603 -- once per process
-    if not _prepared:
-        # Building a client imports httpcore, h11, certifi ... : once, here, then dropped.
-        httpx.Client(trust_env=False, verify=False).close()  # noqa: S501 -- never used
-        _prepared = True
-
-
-_prepared = False

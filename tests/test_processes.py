@@ -141,7 +141,7 @@ def test_fork_while_a_refresh_holds_the_locks(endpoint: FaultServer, tmp_path: P
 
     holders = [
         threading.Thread(target=hold, args=(lock,), daemon=True)
-        for lock in (context._lock, EcsContext._shared_lock)
+        for lock in (context._publisher._lock, EcsContext._shared_lock)
     ]
     for thread in holders:
         thread.start()
