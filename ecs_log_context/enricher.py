@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from .context import EcsContext
 from .fields import build_fields, field_keys
-from .settings import ContextSettings, FieldSettings
+from .settings import CONTEXT_OPTIONS, FIELD_OPTIONS, ContextSettings, FieldSettings
 
 if TYPE_CHECKING:
     from .snapshot import Snapshot
@@ -53,44 +53,23 @@ class Enricher:
         self,
         *,
         context: EcsContext | None,
-        enabled: bool | str | None,
-        source: str | None,
-        v2_endpoint: str | None,
-        container_name: str | None,
-        timeout: float | str | None,
-        ttl: float | str | None,
-        fields: str | list[str] | tuple[str, ...] | None,
-        style: str | None,
-        keys: str | Mapping[str, str] | None,
-        tags: str | list[str] | tuple[str, ...] | None,
-        overwrite: bool | str | None,
+        environ: Mapping[str, str] | None,
         default: str | None = None,
-        environ: Mapping[str, str] | None = None,
+        **options: Any,
     ) -> None:
-        self._settings = FieldSettings.resolve(
-            fields=fields, style=style, keys=keys, tags=tags, overwrite=overwrite, environ=environ
-        )
+        """Resolve the options (the keywords of `CONTEXT_OPTIONS` and `FIELD_OPTIONS`)."""
+        field_options = {name: options.pop(name) for name in FIELD_OPTIONS}
+        self._settings = FieldSettings.resolve(**field_options, environ=environ)
         defaults = {}
         if default is not None and self._settings.style != "nested":
             defaults = dict.fromkeys(field_keys(self._settings), default)
         self._defaults = Fields(defaults, overwrite=self._settings.overwrite)
         if context is None:
-            settings = ContextSettings.resolve(
-                enabled=enabled,
-                source=source,
-                v2_endpoint=v2_endpoint,
-                container_name=container_name,
-                timeout=timeout,
-                ttl=ttl,
-                environ=environ,
-            )
+            settings = ContextSettings.resolve(**options, environ=environ)
             context = EcsContext.shared(settings, environ, with_tags=bool(self._settings.tags))
-        elif any(
-            v is not None for v in (enabled, source, v2_endpoint, container_name, timeout, ttl)
-        ):
+        elif any(value is not None for value in options.values()):
             raise TypeError(
-                "give either context or its options (enabled, source, v2_endpoint, "
-                "container_name, timeout, ttl), not both"
+                f"give either context or its options ({', '.join(CONTEXT_OPTIONS)}), not both"
             )
         self._context = context
         self._set_fields(None)

@@ -10,12 +10,14 @@ from __future__ import annotations
 import math
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import NamedTuple
 
 from .errors import ConfigurationError
 
 __all__ = [
+    "CONTEXT_OPTIONS",
+    "FIELD_OPTIONS",
     "ContextSettings",
     "FieldSettings",
     "parse_bool",
@@ -166,24 +168,16 @@ class ContextSettings(NamedTuple):
         environ: Mapping[str, str] | None = None,
     ) -> ContextSettings:
         """Build settings from arguments, then the environment, then the defaults."""
-        env = os.environ if environ is None else environ
-        value, name = _pick(env, "ECS_LOG_CONTEXT_ENABLED", enabled)
-        enabled_ = True if value is None else parse_bool(name, value)
-        value, name = _pick(env, "ECS_LOG_CONTEXT_SOURCE", source)
-        source_ = "auto" if value is None else _parse_choice(name, value, SOURCES)
-        value, name = _pick(env, "ECS_LOG_CONTEXT_V2_ENDPOINT", v2_endpoint)
-        endpoint = None if value is None else _check_url(name, value)
-        value, name = _pick(env, "ECS_LOG_CONTEXT_CONTAINER_NAME", container_name)
-        if value is not None and not isinstance(value, str):
-            raise ConfigurationError(name, value, "a container name from the task definition")
-        container = None if value is None else value.strip() or None
-        value, name = _pick(env, "ECS_LOG_CONTEXT_TIMEOUT", timeout)
-        timeout_ = 1.0 if value is None else parse_seconds(name, value, minimum=0.001, maximum=60)
-        value, name = _pick(env, "ECS_LOG_CONTEXT_TTL", ttl)
-        ttl_ = 3600.0 if value is None else parse_seconds(name, value, minimum=0, maximum=7 * 86400)
-        if 0 < ttl_ < 1:
-            raise ConfigurationError(name, value, "0 (never refresh) or from 1 to 604800 seconds")
-        return cls(enabled_, source_, endpoint, container, timeout_, ttl_)
+        given = {
+            "enabled": enabled,
+            "source": source,
+            "v2_endpoint": v2_endpoint,
+            "container_name": container_name,
+            "timeout": timeout,
+            "ttl": ttl,
+        }
+        values = _resolve(cls._field_defaults, CONTEXT_OPTIONS, given, environ)
+        return cls._make(values[field] for field in cls._fields)
 
 
 ALL_FIELDS = (
@@ -295,15 +289,72 @@ class FieldSettings(NamedTuple):
         environ: Mapping[str, str] | None = None,
     ) -> FieldSettings:
         """Build settings from arguments, then the environment, then the defaults."""
-        env = os.environ if environ is None else environ
-        value, name = _pick(env, "ECS_LOG_CONTEXT_FIELDS", fields)
-        fields_ = DEFAULT_FIELDS if value is None else _parse_fields(name, value)
-        value, name = _pick(env, "ECS_LOG_CONTEXT_STYLE", style)
-        style_ = "flat" if value is None else _parse_choice(name, value, STYLES)
-        value, name = _pick(env, "ECS_LOG_CONTEXT_KEYS", keys)
-        keys_ = () if value is None else _parse_keys(name, value)
-        value, name = _pick(env, "ECS_LOG_CONTEXT_TAGS", tags)
-        tags_ = () if value is None else _parse_tags(name, value)
-        value, name = _pick(env, "ECS_LOG_CONTEXT_OVERWRITE", overwrite)
-        overwrite_ = False if value is None else parse_bool(name, value)
-        return cls(fields_, style_, keys_, tags_, overwrite_)
+        given = {
+            "fields": fields,
+            "style": style,
+            "keys": keys,
+            "tags": tags,
+            "overwrite": overwrite,
+        }
+        values = _resolve(cls._field_defaults, FIELD_OPTIONS, given, environ)
+        return cls._make(values[field] for field in cls._fields)
+
+
+def _parse_container_name(name: str, value: object) -> str | None:
+    if not isinstance(value, str):
+        raise ConfigurationError(name, value, "a container name from the task definition")
+    return value.strip() or None
+
+
+def _parse_timeout(name: str, value: object) -> float:
+    return parse_seconds(name, value, minimum=0.001, maximum=60)
+
+
+def _parse_ttl(name: str, value: object) -> float:
+    ttl = parse_seconds(name, value, minimum=0, maximum=7 * 86400)
+    if 0 < ttl < 1:
+        raise ConfigurationError(name, value, "0 (never refresh) or from 1 to 604800 seconds")
+    return ttl
+
+
+class Option(NamedTuple):
+    """One setting: its environment variable and how a given value is read.
+
+    Its keyword is the key it has in `CONTEXT_OPTIONS` or `FIELD_OPTIONS`; its default is
+    the field default of `ContextSettings` or `FieldSettings`.
+    """
+
+    variable: str
+    parse: Callable[[str, object], object]
+
+
+CONTEXT_OPTIONS: dict[str, Option] = {
+    "enabled": Option("ECS_LOG_CONTEXT_ENABLED", parse_bool),
+    "source": Option("ECS_LOG_CONTEXT_SOURCE", lambda n, v: _parse_choice(n, v, SOURCES)),
+    "v2_endpoint": Option("ECS_LOG_CONTEXT_V2_ENDPOINT", _check_url),
+    "container_name": Option("ECS_LOG_CONTEXT_CONTAINER_NAME", _parse_container_name),
+    "timeout": Option("ECS_LOG_CONTEXT_TIMEOUT", _parse_timeout),
+    "ttl": Option("ECS_LOG_CONTEXT_TTL", _parse_ttl),
+}
+FIELD_OPTIONS: dict[str, Option] = {
+    "fields": Option("ECS_LOG_CONTEXT_FIELDS", _parse_fields),
+    "style": Option("ECS_LOG_CONTEXT_STYLE", lambda n, v: _parse_choice(n, v, STYLES)),
+    "keys": Option("ECS_LOG_CONTEXT_KEYS", _parse_keys),
+    "tags": Option("ECS_LOG_CONTEXT_TAGS", _parse_tags),
+    "overwrite": Option("ECS_LOG_CONTEXT_OVERWRITE", parse_bool),
+}
+
+
+def _resolve(
+    defaults: Mapping[str, object],
+    options: Mapping[str, Option],
+    given: Mapping[str, object],
+    environ: Mapping[str, str] | None,
+) -> dict[str, object]:
+    """Each option from its argument, else its variable, else its default."""
+    env = os.environ if environ is None else environ
+    values: dict[str, object] = {}
+    for keyword, option in options.items():
+        value, name = _pick(env, option.variable, given.get(keyword))
+        values[keyword] = defaults[keyword] if value is None else option.parse(name, value)
+    return values
