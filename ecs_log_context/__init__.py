@@ -7,6 +7,7 @@ the first use of `EcsJsonFormatter`, and structlog never.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -69,7 +70,15 @@ _LAZY = {
 
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
-        module = importlib.import_module(f".{_LAZY[name]}", __name__)
+        try:
+            module = importlib.import_module(f".{_LAZY[name]}", __name__)
+        except ModuleNotFoundError as exc:
+            if name not in _EXTRAS or exc.name != _EXTRAS[name][0]:
+                raise
+            extra = _EXTRAS[name][1]
+            raise ModuleNotFoundError(
+                f"{name} needs {exc.name}: pip install 'ecs-log-context[{extra}]'", name=exc.name
+            ) from None
         value = getattr(module, name)
         globals()[name] = value
         return value
@@ -78,3 +87,22 @@ def __getattr__(name: str) -> Any:
 
         return version()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
+
+
+# A name whose extra is not installed stays importable by name (with an ImportError that
+# says which extra), but out of `from ecs_log_context import *`, which must not fail.
+_EXTRAS = {"EcsJsonFormatter": ("pythonjsonlogger", "json")}
+
+
+def _installed(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+__all__ = [n for n in __all__ if n not in _EXTRAS or _installed(_EXTRAS[n][0])]

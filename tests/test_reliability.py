@@ -398,3 +398,40 @@ def test_status_is_never_waiting_once_a_record_is_enriched() -> None:
     finally:
         sys.setswitchinterval(interval)
     assert ["ready"] * 10 == states
+
+
+# -- the package's names ----------------------------------------------------------------------
+
+BLOCKED_SCRIPT = textwrap.dedent(
+    """
+    import sys
+    class Block:
+        def find_spec(self, name, path=None, target=None):
+            if name.split(".")[0] == "pythonjsonlogger":
+                raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+            return None
+    sys.meta_path.insert(0, Block())
+    from ecs_log_context import *
+    import ecs_log_context
+    assert "EcsContextFilter" in dir(ecs_log_context) and "MetadataClient" in dir(ecs_log_context)
+    try:
+        ecs_log_context.EcsJsonFormatter
+    except ModuleNotFoundError as exc:
+        print("SAID", exc)
+    """
+)
+
+
+def test_star_import_works_without_python_json_logger() -> None:
+    """``from ecs_log_context import *`` without the ``[json]`` extra imports what it can;
+    ``EcsJsonFormatter`` then says which extra it needs; ``dir()`` lists the lazy names."""
+    done = subprocess.run(
+        [sys.executable, "-c", BLOCKED_SCRIPT],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+        check=False,
+    )
+    assert 0 == done.returncode, done.stderr
+    assert "ecs-log-context[json]" in done.stdout
