@@ -47,6 +47,10 @@ class Publisher:
         if settled:
             self.settle()
 
+    def restart_deadline(self, timeout: float) -> None:
+        """The first records wait at most `timeout` from now (the first fetch starts now)."""
+        self._deadline = time.monotonic() + timeout
+
     def settle(self) -> None:
         """Nobody waits any longer (closed, or forked with what there is)."""
         self.first.set()

@@ -104,6 +104,7 @@ class EcsContext:
             "waiting" if self.source else ("off_ecs" if self.settings.enabled else "disabled")
         )
         self._refresher = Refresher(self._fetch, ttl=self.settings.ttl)
+        self._started = False
         self._new_process()
         _forks.track(self)
         if self.source is not None:
@@ -112,7 +113,19 @@ class EcsContext:
             from ._fetch import prepare
 
             prepare()
-            self._refresher.start()
+
+    def _start(self) -> None:
+        """Start fetching, on first demand: a record, `wait_ready()`, `status()`, `fields()`.
+
+        Not at construction: a preforking server whose app logs nothing before the fork has
+        no thread of ours when it forks, and a fork from C that runs no hooks (uWSGI) cannot
+        copy a thread's half-held locks, or the GIL, into its workers.
+        """
+        if self._started or self.source is None or self._closed:
+            return
+        self._started = True
+        self._publisher.restart_deadline(self.settings.timeout)
+        self._refresher.start()
 
     def _new_process(self) -> None:
         """Locks, events and the startup bound of this process (again, in a forked child)."""
@@ -181,6 +194,7 @@ class EcsContext:
         Never waits and never raises for metadata: empty when nothing is known yet.
         """
         _forks.check()
+        self._start()
         snapshot = self._publisher.snapshot
         if snapshot is None:
             return {}
@@ -196,6 +210,7 @@ class EcsContext:
         from .snapshot import Status
 
         _forks.check()
+        self._start()
         snapshot = self._publisher.snapshot
         return Status(
             state=self._state,
@@ -214,6 +229,7 @@ class EcsContext:
         if self.source is not None:
             self._pending = None
             self._fetch()
+            self._start()
         return self.status()
 
     def wait_ready(self, timeout: float | None = None) -> bool:
@@ -224,6 +240,7 @@ class EcsContext:
         """
         _forks.check()
         if self.source is not None:
+            self._start()
             self._publisher.first_round.wait(timeout)
         return self._publisher.snapshot is not None
 
@@ -236,6 +253,7 @@ class EcsContext:
         import asyncio
 
         _forks.check()
+        self._start()
         if self.source is not None and not self._publisher.first_round.is_set():
             loop = asyncio.get_running_loop()
             await loop.run_in_executor(None, self._publisher.first_round.wait, timeout)
@@ -284,7 +302,7 @@ class EcsContext:
                     self._pending = frozenset({"tags"})
 
         self._publisher.subscribe(on_snapshot, then=want_tags)
-        if refetch and self.source is not None:
+        if refetch and self._started:
             self._refresher.wake()  # a fetch without tags is done or under way: fetch again
 
     def wait_first(self) -> bool:
@@ -295,6 +313,7 @@ class EcsContext:
         which must not wait for the fetch it is part of.
         """
         _forks.check()
+        self._start()
         # Looked up per call, not captured at import: gevent may patch threading later.
         return self._publisher.wait_first(fetching=self._fetcher == threading.get_ident())
 
@@ -408,9 +427,13 @@ class EcsContext:
         if self.source is None or self._closed:
             return
         snapshot = self._publisher.snapshot
+        started, self._started = self._started, False
         if snapshot is None:
-            self._refresher.start()
-        elif snapshot.retry or (
+            if started:  # the parent was fetching: so does the child, at once
+                self._start()
+            return
+        self._started = True
+        if snapshot.retry or (
             self._want_tags and not snapshot.with_tags and "tags" not in snapshot.missing
         ):
             # Forked while a part was still missing (the tags in flight, say): ask for it

@@ -829,6 +829,7 @@ def test_forked_before_first_answer_child_fetches_on_its_own(
     monkeypatch.setenv(V4, v4_uri(scripted))
     monkeypatch.setenv("ECS_LOG_CONTEXT_TIMEOUT", "3")
     pipeline = integration.build()
+    pipeline.context.status()  # asks for the first fetch, which starts on demand
     assert wait_until(lambda: scripted.count(ENDPOINT + "/task") == 1, timeout=5.0)
     child = run_in_fork(_log_in_child(pipeline, count=1))
     assert [{"n": 0, **EC2_DEFAULT}] == child["out"]

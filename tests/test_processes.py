@@ -189,6 +189,7 @@ def test_fork_during_the_first_fetch(tmp_path: Path) -> None:
         ecs_filter = EcsContextFilter(environ=_v4(server), timeout=0.5)
         handler.addFilter(ecs_filter)
         log = _logger("fork.first", handler)
+        ecs_filter.context.status()  # asks for the first fetch, which starts on demand
         assert wait_until(lambda: server.count() >= 1, 5)  # the parent's fetch hangs
         server.behave(healthy_routes("v4", PREFIX))
 
