@@ -7,7 +7,6 @@ the first use of `EcsJsonFormatter`, and structlog never.
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -51,6 +50,11 @@ __all__ = [
     "__version__",
 ]
 
+# `from ecs_log_context import *` asks __getattr__ for __all__, which leaves out the names
+# whose extra is not installed; looking that up costs ~5 ms, so it is done then only.
+_PUBLIC = __all__
+del __all__
+
 # The library's own messages go to this logger, never to the root logger.
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
@@ -69,6 +73,12 @@ _LAZY = {
 
 
 def __getattr__(name: str) -> Any:
+    if name == "__all__":
+        # `from ecs_log_context import *` asks for it: without an extra, its names are left
+        # out (asking for one by name says which extra it needs).
+        public = [n for n in _PUBLIC if n not in _EXTRAS or _installed(_EXTRAS[n][0])]
+        globals()["__all__"] = public
+        return public
     if name in _LAZY:
         try:
             module = importlib.import_module(f".{_LAZY[name]}", __name__)
@@ -90,7 +100,7 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+    return sorted({*globals(), *_PUBLIC})
 
 
 # A name whose extra is not installed stays importable by name (with an ImportError that
@@ -99,10 +109,9 @@ _EXTRAS = {"EcsJsonFormatter": ("pythonjsonlogger", "json")}
 
 
 def _installed(module: str) -> bool:
+    import importlib.util  # here: it costs ~5 ms, and only `import *` needs it
+
     try:
         return importlib.util.find_spec(module) is not None
     except (ImportError, ValueError):
         return False
-
-
-__all__ = [n for n in __all__ if n not in _EXTRAS or _installed(_EXTRAS[n][0])]

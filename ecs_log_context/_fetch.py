@@ -8,17 +8,26 @@ that a slow taskWithTags route (two ECS API calls inside the agent) never holds 
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import threading
 import time
 from collections.abc import Callable
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 
-from ._held_records import prepare_holding
+from ._held_records import holding_http_records, prepare_holding
+from ._messages import UNEXPECTED, say
+from ._refresher import Outcome
 from .client import MetadataClient
-from .errors import MetadataError, printable
+from .errors import MetadataError, MetadataThrottledError, printable
 from .snapshot import Snapshot
 from .source import Source
 
-__all__ = ["fetch_fields", "fetch_round", "fetch_tags", "prepare"]
+if TYPE_CHECKING:
+    from .context import EcsContext
+
+__all__ = ["fetch_fields", "fetch_once", "fetch_round", "fetch_tags", "prepare"]
 
 
 def fetch_round(
@@ -172,3 +181,67 @@ def prepare() -> None:
 
 
 _PREPARED_FLAG = False
+
+
+def fetch_once(self: EcsContext) -> Outcome:
+    """One fetch of `self`, one at a time; publishes what it got.
+
+    The context's own fetch, kept here with the routes it asks: only the context calls it.
+    """
+    with self._fetch_lock:
+        self._fetcher = threading.get_ident()
+        holding = (
+            contextlib.nullcontext() if self._publisher.first.is_set() else holding_http_records()
+        )
+        try:
+            with holding:
+                return _fetch_locked(self)
+        except Exception as exc:  # noqa: BLE001 -- a bug must not kill the refresher
+            self._error = f"unexpected error: {type(exc).__name__}: {exc}"
+            state = "stale" if self._publisher.snapshot else "failing"
+            if state != self._state:  # the traceback once per change of state
+                say(logging.ERROR, UNEXPECTED, exc_info=exc)
+            self._publish(None, state)
+            return Outcome.FAILED
+        finally:
+            self._fetcher = None
+            self._publisher.first_round.set()
+            if self._refresher.stopped:  # closed under this fetch: its client must go
+                self._close_client()
+
+
+def _fetch_locked(self: EcsContext) -> Outcome:
+    source = self.source
+    if source is None or self._refresher.stopped:
+        return Outcome.STOPPED
+    if self._client is None:
+        self._client = MetadataClient.from_source(source, self.settings)
+    self._attempts += 1
+    try:
+        snapshot = fetch_round(
+            self._client,
+            source,
+            self._publisher.snapshot,
+            self._pending,
+            want_tags=self._want_tags,
+            generation=self._publisher.generation + 1,
+            publish=lambda snapshot: _fields_in(self, snapshot),
+        )
+    except MetadataError as exc:
+        if self._refresher.stopped:
+            return Outcome.STOPPED  # closed under the fetch: nothing to say
+        self._error = str(exc)
+        self._publish(None, "stale" if self._publisher.snapshot else "failing")
+        if isinstance(exc, MetadataThrottledError):
+            return Outcome.THROTTLED
+        return Outcome.FAILED
+    self._error = None
+    self._publish(snapshot, "ready")
+    self._pending = snapshot.retry or None
+    return Outcome.PARTIAL if snapshot.retry else Outcome.OK
+
+
+def _fields_in(self: EcsContext, snapshot: Snapshot) -> None:
+    """The fields came (the tags are asked next): publish them now."""
+    self._error = None
+    self._publish(snapshot, "ready")

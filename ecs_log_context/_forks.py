@@ -15,6 +15,7 @@ Three kinds of fork reach a context:
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import sys
 import threading
@@ -24,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .context import EcsContext
 
-__all__ = ["abandon", "check", "track", "tracked"]
+__all__ = ["check", "dispose", "track", "tracked"]
 
 _contexts: weakref.WeakSet[EcsContext] = weakref.WeakSet()
 _held: list[EcsContext] = []
@@ -46,9 +47,17 @@ def tracked() -> list[EcsContext]:
     return list(_contexts)
 
 
-def abandon(client: object) -> None:
-    """Keep an inherited client referenced, unclosed and unused: closing it could deadlock."""
-    _abandoned.append(client)
+def dispose(client: Any, *, clean: bool) -> None:
+    """A child's inherited HTTP client: closed when no fetch was in flight at the fork (its
+    sockets are the child's copies); else another thread may have held its locks, so it is
+    kept, unclosed and unused, for the child's life (closing it could deadlock)."""
+    if client is None:
+        return
+    if clean:
+        with contextlib.suppress(Exception):
+            client.close()
+    else:
+        _abandoned.append(client)
 
 
 def check() -> None:

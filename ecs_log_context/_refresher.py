@@ -12,9 +12,12 @@ import enum
 import threading
 import time
 from collections.abc import Callable
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-__all__ = ["Clock", "Outcome", "Refresher", "Schedule", "SystemClock", "jitter"]
+if TYPE_CHECKING:
+    from .snapshot import Snapshot
+
+__all__ = ["Clock", "Outcome", "Refresher", "Schedule", "SystemClock", "jitter", "plan_after_fork"]
 
 FIRST_RETRY = 1.0
 MAX_RETRY = 60.0
@@ -68,6 +71,24 @@ class Schedule:
         delay = FIRST_RETRY * 2 ** min(self._failures, 10)
         self._failures += 1
         return min(MAX_RETRY, self._spread(delay, RETRY_SPREAD))
+
+
+def plan_after_fork(
+    snapshot: Snapshot | None, *, want_tags: bool, ttl: float
+) -> tuple[float | None, frozenset[str] | None] | None:
+    """When a forked child's refresher starts, and which parts it asks first.
+
+    Returns None when the child has no snapshot (it fetches on first demand, as a new
+    process), else (the first delay, or None for no refresh at all; the parts pending).
+    """
+    if snapshot is None:
+        return None
+    if snapshot.retry or (want_tags and not snapshot.with_tags and "tags" not in snapshot.missing):
+        # Forked while a part was still missing (the tags in flight, say): ask for it soon,
+        # not after the TTL; spread out, so that a fleet does not ask at once.
+        return jitter(FIRST_RETRY, RETRY_SPREAD), snapshot.retry or frozenset({"tags"})
+    # The inherited snapshot is fresh: a fleet of workers must not all ask again now.
+    return (None if ttl == 0 else jitter(ttl, TTL_SPREAD)), None
 
 
 class Clock(Protocol):

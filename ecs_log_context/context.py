@@ -7,7 +7,6 @@ in the `Refresher`; the fetch itself, the state and the process's forks live her
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import threading
@@ -15,11 +14,10 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from . import _forks
-from ._held_records import holding_http_records
-from ._messages import UNEXPECTED, say, tell
+from ._messages import say, tell
 from ._publisher import Publisher
-from ._refresher import Outcome, Refresher, jitter
-from .errors import MetadataError, MetadataThrottledError, NoMetadataSourceError
+from ._refresher import Outcome, Refresher, plan_after_fork
+from .errors import NoMetadataSourceError
 from .fields import build_fields
 from .settings import ContextSettings, FieldSettings
 from .source import Source, find_source
@@ -328,75 +326,6 @@ class EcsContext:
             self._state = state
 
         self._publisher.publish(snapshot, before=set_state)
-        self._tell(previous, state)
-
-    # -- fetching ---------------------------------------------------------------------------
-
-    def _fetch(self) -> Outcome:
-        """One fetch, one at a time; publishes what it got."""
-        with self._fetch_lock:
-            self._fetcher = threading.get_ident()
-            holding = (
-                contextlib.nullcontext()
-                if self._publisher.first.is_set()
-                else holding_http_records()
-            )
-            try:
-                with holding:
-                    return self._fetch_locked()
-            except Exception as exc:  # noqa: BLE001 -- a bug must not kill the refresher
-                self._error = f"unexpected error: {type(exc).__name__}: {exc}"
-                state = "stale" if self._publisher.snapshot else "failing"
-                if state != self._state:  # the traceback once per change of state
-                    say(logging.ERROR, UNEXPECTED, exc_info=exc)
-                self._publish(None, state)
-                return Outcome.FAILED
-            finally:
-                self._fetcher = None
-                self._publisher.first_round.set()
-                if self._refresher.stopped:  # closed under this fetch: its client must go
-                    self._close_client()
-
-    def _fetch_locked(self) -> Outcome:
-        from ._fetch import fetch_round
-
-        source = self.source
-        if source is None or self._refresher.stopped:
-            return Outcome.STOPPED
-        if self._client is None:
-            from .client import MetadataClient
-
-            self._client = MetadataClient.from_source(source, self.settings)
-        self._attempts += 1
-        try:
-            snapshot = fetch_round(
-                self._client,
-                source,
-                self._publisher.snapshot,
-                self._pending,
-                want_tags=self._want_tags,
-                generation=self._publisher.generation + 1,
-                publish=self._fields_in,
-            )
-        except MetadataError as exc:
-            if self._refresher.stopped:
-                return Outcome.STOPPED  # closed under the fetch: nothing to say
-            self._error = str(exc)
-            self._publish(None, "stale" if self._publisher.snapshot else "failing")
-            if isinstance(exc, MetadataThrottledError):
-                return Outcome.THROTTLED
-            return Outcome.FAILED
-        self._error = None
-        self._publish(snapshot, "ready")
-        self._pending = snapshot.retry or None
-        return Outcome.PARTIAL if snapshot.retry else Outcome.OK
-
-    def _fields_in(self, snapshot: Snapshot) -> None:
-        """The fields came (the tags are asked next): publish them now."""
-        self._error = None
-        self._publish(snapshot, "ready")
-
-    def _tell(self, previous: str, state: str) -> None:
         self._told_missing = tell(
             previous,
             state,
@@ -406,40 +335,36 @@ class EcsContext:
             told_missing=self._told_missing,
         )
 
+    # -- fetching ---------------------------------------------------------------------------
+
+    def _fetch(self) -> Outcome:
+        """One fetch, one at a time; publishes what it got (see `_fetch.fetch_once`)."""
+        from ._fetch import fetch_once
+
+        return fetch_once(self)
+
     # -- fork -------------------------------------------------------------------------------
 
     def _after_fork(self, *, clean: bool) -> None:
         """In a child: new locks, the inherited snapshot, and a refresher of its own.
 
         Args:
-            clean: no fetch was in flight at the fork, so the inherited client may be closed
-                (its sockets are the child's copies). Otherwise another thread may have held
-                the client's locks: it is kept, unclosed and unused, for the child's life.
+            clean: no fetch was in flight at the fork: the inherited client may be closed.
         """
         client, self._client = self._client, None
         self._new_process()
-        if client is not None:
-            if clean:
-                with contextlib.suppress(Exception):
-                    client.close()
-            else:
-                _forks.abandon(client)
+        _forks.dispose(client, clean=clean)
+        started, self._started = self._started, False
         if self.source is None or self._closed:
             return
-        snapshot = self._publisher.snapshot
-        started, self._started = self._started, False
-        if snapshot is None:
+        plan = plan_after_fork(
+            self._publisher.snapshot, want_tags=self._want_tags, ttl=self.settings.ttl
+        )
+        if plan is None:
             if started:  # the parent was fetching: so does the child, at once
                 self._start()
             return
+        delay, self._pending = plan
         self._started = True
-        if snapshot.retry or (
-            self._want_tags and not snapshot.with_tags and "tags" not in snapshot.missing
-        ):
-            # Forked while a part was still missing (the tags in flight, say): ask for it
-            # soon, not after the TTL; spread out, so that a fleet does not ask at once.
-            self._pending = snapshot.retry or frozenset({"tags"})
-            self._refresher.start(first_delay=jitter(1.0, 0.5))
-        elif self.settings.ttl > 0:
-            # The inherited snapshot is fresh: a fleet of workers must not all ask again now.
-            self._refresher.start(first_delay=jitter(self.settings.ttl, 0.1))
+        if delay is not None:
+            self._refresher.start(first_delay=delay)
