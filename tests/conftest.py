@@ -10,7 +10,7 @@ import pytest
 
 from ecs_log_context.context import EcsContext
 
-from .scripted_server import ScriptedServer, serve
+from .loopback import LoopbackServer
 
 _OURS = ("ECS_LOG_CONTEXT_", "ECS_CONTAINER_METADATA")
 _ALSO = ("AWS_EXECUTION_ENV", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")
@@ -47,6 +47,7 @@ def restore_logging() -> Iterator[None]:
 
 
 @pytest.fixture
-def scripted() -> Iterator[ScriptedServer]:
-    """A loopback server whose answers the test scripts."""
-    yield from serve()
+def loopback() -> Iterator[LoopbackServer]:
+    """A loopback server whose answers the test scripts (every path a 404 until then)."""
+    with LoopbackServer() as server:
+        yield server

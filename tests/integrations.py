@@ -26,7 +26,7 @@ import structlog
 from ecs_log_context import EcsContext, EcsContextFilter, EcsContextProcessor, EcsJsonFormatter
 from ecs_log_context.mock.server import MockEndpoint
 
-from .scripted_server import Answer, ScriptedServer
+from .loopback import LoopbackServer, Reply
 
 KINDS = ("structlog", "filter", "formatter")
 
@@ -421,22 +421,22 @@ def own_container(task: dict[str, Any]) -> dict[str, Any]:
     return next(c for c in task["Containers"] if c["Type"] == "NORMAL")
 
 
-def serve_task(server: ScriptedServer, task: dict[str, Any]) -> None:
+def serve_task(server: LoopbackServer, task: dict[str, Any]) -> None:
     """Answer the v4 routes under `ENDPOINT` with this task and its first NORMAL container."""
     plain = {k: v for k, v in task.items() if k not in ("TaskTags", "ContainerInstanceTags")}
-    server.route(ENDPOINT + "/task", Answer(200, plain))
-    server.route(ENDPOINT + "/taskWithTags", Answer(200, task))
-    server.route(ENDPOINT, Answer(200, own_container(task)))
+    server.route(ENDPOINT + "/task", Reply(200, plain))
+    server.route(ENDPOINT + "/taskWithTags", Reply(200, task))
+    server.route(ENDPOINT, Reply(200, own_container(task)))
 
 
-def serve_fault(server: ScriptedServer, answer: Answer) -> None:
+def serve_fault(server: LoopbackServer, answer: Reply) -> None:
     """Answer every v4 route under `ENDPOINT` so."""
     for suffix in ("/task", "/taskWithTags", ""):
         server.route(ENDPOINT + suffix, answer)
 
 
-def v4_uri(server: ScriptedServer) -> str:
-    """The value of ``ECS_CONTAINER_METADATA_URI_V4`` for a scripted server."""
+def v4_uri(server: LoopbackServer) -> str:
+    """The value of ``ECS_CONTAINER_METADATA_URI_V4`` for a loopback server."""
     return server.url + ENDPOINT
 
 
@@ -465,43 +465,30 @@ OTHER_TASK_FIELDS = {
 
 
 class FlippingTask:
-    """Scripted v4 routes whose task flips between two at every fetch.
+    """Loopback v4 routes whose task flips between two at every fetch.
 
     A fetch asks ``/task`` then the container route: the flip happens on ``/task`` and the
     container answers the same task, so the endpoint itself never mixes the two.
     """
 
-    def __init__(self, server: ScriptedServer, first: dict, second: dict) -> None:
+    def __init__(self, server: LoopbackServer, first: dict, second: dict) -> None:
         self._tasks = (first, second)
         self._current = 0
         self._lock = threading.Lock()
         server.route(ENDPOINT + "/task", self._task)
         server.route(ENDPOINT, self._container)
 
-    def _task(self) -> Answer:
+    def _task(self) -> Reply:
         with self._lock:
             self._current ^= 1
-            return Answer(200, self._tasks[self._current])
+            return Reply(200, self._tasks[self._current])
 
-    def _container(self) -> Answer:
+    def _container(self) -> Reply:
         with self._lock:
-            return Answer(200, own_container(self._tasks[self._current]))
+            return Reply(200, own_container(self._tasks[self._current]))
 
 
 # -- other processes and threads -----------------------------------------------------------------
-
-
-def ecs_threads() -> set[threading.Thread]:
-    """The library's refresher threads alive now."""
-    return {t for t in threading.enumerate() if t.name == "ecs-log-context"}
-
-
-def settle_threads(timeout: float = 5.0) -> None:
-    """Let the refreshers of earlier tests' contexts end (closed, they may still finish a
-    fetch in flight and say so), so that their last messages stay out of this test."""
-    deadline = time.monotonic() + timeout
-    while ecs_threads() and time.monotonic() < deadline:
-        time.sleep(0.01)
 
 
 def run_in_fork(body: Callable[[], Any], timeout: float = 15.0) -> Any:

@@ -1,6 +1,6 @@
 """`EcsContext` itself: states, fields, refresh, waits, TTL, backoff, and its own messages.
 
-End to end against the package's mock endpoint or a scripted server on 127.0.0.1.
+End to end against the package's mock endpoint or a loopback server on 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from ecs_log_context import EcsContext, EcsContextFilter, Status
 from ecs_log_context.mock.server import MockEndpoint
 from ecs_log_context.settings import FieldSettings
 
+from .documents import FIXTURES
 from .integrations import (
     expected_fields,
     mock_endpoints,
@@ -31,15 +32,15 @@ from .integrations import (
     sample_task,
     serve_fault,
     serve_task,
-    settle_threads,
     v4_uri,
 )
-from .scripted_server import FIXTURES, Answer, ScriptedServer, wait_until
+from .loopback import LoopbackServer, Reply
+from .waiting import settle_threads, wait_until
 
 V4 = "ECS_CONTAINER_METADATA_URI_V4"
 EC2_DEFAULT = expected_fields("EC2")
-AGENT_500 = Answer(500, json.dumps("Unable to generate metadata for v4 task"))
-AGENT_429 = Answer(429, "You have reached maximum request limit.", "text/plain; charset=utf-8")
+AGENT_500 = Reply(500, json.dumps("Unable to generate metadata for v4 task"))
+AGENT_429 = Reply(429, "You have reached maximum request limit.", "text/plain; charset=utf-8")
 
 
 @pytest.fixture
@@ -115,14 +116,14 @@ def test_forced_source_without_its_variable(
     assert [logging.WARNING] == [r.levelno for r in own_messages]
 
 
-def test_waiting(scripted: ScriptedServer, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_waiting(loopback: LoopbackServer, monkeypatch: pytest.MonkeyPatch) -> None:
     """Before the first answer: ``waiting``, with the source known and no fields."""
-    serve_fault(scripted, Answer(fault="hang"))
-    monkeypatch.setenv(V4, v4_uri(scripted))
+    serve_fault(loopback, Reply(fault="hang"))
+    monkeypatch.setenv(V4, v4_uri(loopback))
     monkeypatch.setenv("ECS_LOG_CONTEXT_TIMEOUT", "5")
     context = EcsContext()
     status = context.status()
-    assert ("waiting", "v4", v4_uri(scripted)) == (status.state, status.source, status.location)
+    assert ("waiting", "v4", v4_uri(loopback)) == (status.state, status.source, status.location)
     assert (None, None, None) == (status.last_error, status.last_success, status.fetch_duration)
     assert {} == context.fields()
 
@@ -146,15 +147,15 @@ def test_ready(ec2: MockEndpoint) -> None:
     assert EC2_DEFAULT == context.fields()
 
 
-def test_failing(scripted: ScriptedServer, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failing(loopback: LoopbackServer, monkeypatch: pytest.MonkeyPatch) -> None:
     """No success yet: ``failing``, the error says which URL answered what; no fields."""
-    serve_fault(scripted, AGENT_500)
-    monkeypatch.setenv(V4, v4_uri(scripted))
+    serve_fault(loopback, AGENT_500)
+    monkeypatch.setenv(V4, v4_uri(loopback))
     context = EcsContext()
     assert wait_until(lambda: context.status().state == "failing", timeout=5.0)
     status = context.status()
     assert status.last_error is not None
-    assert v4_uri(scripted) + "/task" in status.last_error
+    assert v4_uri(loopback) + "/task" in status.last_error
     assert "500" in status.last_error
     assert (None, None) == (status.last_success, status.fetch_duration)
     assert {} == context.fields()
@@ -200,10 +201,10 @@ def test_refresh_fetches_now(ec2: MockEndpoint) -> None:
     assert "checkout-api-canary" == context.fields()["ecs_task_family"]
 
 
-def test_wait_ready_is_bounded(scripted: ScriptedServer, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_wait_ready_is_bounded(loopback: LoopbackServer, monkeypatch: pytest.MonkeyPatch) -> None:
     """``wait_ready(timeout)`` returns False within its bound when the endpoint hangs."""
-    serve_fault(scripted, Answer(fault="hang"))
-    monkeypatch.setenv(V4, v4_uri(scripted))
+    serve_fault(loopback, Reply(fault="hang"))
+    monkeypatch.setenv(V4, v4_uri(loopback))
     monkeypatch.setenv("ECS_LOG_CONTEXT_TIMEOUT", "5")
     context = EcsContext()
     started = time.monotonic()
@@ -212,11 +213,11 @@ def test_wait_ready_is_bounded(scripted: ScriptedServer, monkeypatch: pytest.Mon
 
 
 def test_wait_ready_returns_after_a_failed_first_answer(
-    scripted: ScriptedServer, monkeypatch: pytest.MonkeyPatch
+    loopback: LoopbackServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """``wait_ready()`` without a timeout ends with the first answer, even a failure."""
-    serve_fault(scripted, Answer(fault="hang"))
-    monkeypatch.setenv(V4, v4_uri(scripted))
+    serve_fault(loopback, Reply(fault="hang"))
+    monkeypatch.setenv(V4, v4_uri(loopback))
     monkeypatch.setenv("ECS_LOG_CONTEXT_TIMEOUT", "0.2")
     context = EcsContext()
     started = time.monotonic()
@@ -257,11 +258,11 @@ def test_wait_ready_async_keeps_the_loop_running(
 
 
 def test_wait_ready_async_is_bounded(
-    scripted: ScriptedServer, monkeypatch: pytest.MonkeyPatch
+    loopback: LoopbackServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """``await wait_ready_async(timeout)`` returns False within its bound on a hung endpoint."""
-    serve_fault(scripted, Answer(fault="hang"))
-    monkeypatch.setenv(V4, v4_uri(scripted))
+    serve_fault(loopback, Reply(fault="hang"))
+    monkeypatch.setenv(V4, v4_uri(loopback))
     monkeypatch.setenv("ECS_LOG_CONTEXT_TIMEOUT", "5")
     context = EcsContext()
     started = time.monotonic()
@@ -302,23 +303,23 @@ def test_proxies_and_credentials(ec2: MockEndpoint, monkeypatch: pytest.MonkeyPa
 
 
 def test_messages_once_per_change_of_state(
-    scripted: ScriptedServer,
+    loopback: LoopbackServer,
     monkeypatch: pytest.MonkeyPatch,
     own_messages: list[logging.LogRecord],
 ) -> None:
     """failing, ready, stale, ready: one message on ``ecs_log_context`` per change, none for
     the repeats."""
-    serve_fault(scripted, AGENT_500)
-    monkeypatch.setenv(V4, v4_uri(scripted))
+    serve_fault(loopback, AGENT_500)
+    monkeypatch.setenv(V4, v4_uri(loopback))
     monkeypatch.setenv("ECS_LOG_CONTEXT_TTL", "0")
     context = EcsContext()
     assert wait_until(lambda: context.status().state == "failing", timeout=5.0)
     assert ["failing", "failing"] == [context.refresh().state for _ in range(2)]
-    serve_task(scripted, sample_task("EC2"))
+    serve_task(loopback, sample_task("EC2"))
     assert ["ready", "ready"] == [context.refresh().state for _ in range(2)]
-    serve_fault(scripted, AGENT_500)
+    serve_fault(loopback, AGENT_500)
     assert ["stale", "stale"] == [context.refresh().state for _ in range(2)]
-    serve_task(scripted, sample_task("EC2"))
+    serve_task(loopback, sample_task("EC2"))
     assert "ready" == context.refresh().state
     assert [
         ("ecs_log_context", logging.WARNING),
@@ -333,7 +334,7 @@ def test_messages_once_per_change_of_state(
 
 
 def test_messages_stay_off_root_handlers_when_propagation_is_off(
-    scripted: ScriptedServer,
+    loopback: LoopbackServer,
     monkeypatch: pytest.MonkeyPatch,
     own_messages: list[logging.LogRecord],
 ) -> None:
@@ -344,8 +345,8 @@ def test_messages_stay_off_root_handlers_when_propagation_is_off(
     root_handler.emit = seen_by_root.append  # type: ignore[method-assign]
     logging.getLogger().addHandler(root_handler)
     logging.getLogger("ecs_log_context").propagate = False
-    serve_fault(scripted, AGENT_500)
-    monkeypatch.setenv(V4, v4_uri(scripted))
+    serve_fault(loopback, AGENT_500)
+    monkeypatch.setenv(V4, v4_uri(loopback))
     context = EcsContext()
     assert wait_until(lambda: context.status().state == "failing", timeout=5.0)
     assert wait_until(lambda: len(own_messages) == 1, timeout=2.0)
@@ -382,11 +383,11 @@ def test_close_keeps_the_last_snapshot(ec2: MockEndpoint) -> None:
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="os.fork() is not available")
 @pytest.mark.filterwarnings("ignore:.*fork.*:DeprecationWarning")
 def test_forked_child_refreshes_after_its_ttl(
-    scripted: ScriptedServer, monkeypatch: pytest.MonkeyPatch
+    loopback: LoopbackServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A forked child keeps the inherited snapshot, then refreshes on its own after the TTL."""
-    serve_task(scripted, sample_task("EC2"))
-    monkeypatch.setenv(V4, v4_uri(scripted))
+    serve_task(loopback, sample_task("EC2"))
+    monkeypatch.setenv(V4, v4_uri(loopback))
     context = ready_context(ttl=1)
     changed = sample_task("EC2")
     changed["Revision"] = "8"
@@ -396,7 +397,7 @@ def test_forked_child_refreshes_after_its_ttl(
         wait_until(lambda: context.fields().get("ecs_task_revision") == "8", timeout=5.0)
         return [first, context.fields().get("ecs_task_revision")]
 
-    serve_task(scripted, changed)  # the parent may refresh too: the child's snapshot is its own
+    serve_task(loopback, changed)  # the parent may refresh too: the child's snapshot is its own
     assert ["7", "8"] == run_in_fork(child)
 
 

@@ -14,7 +14,7 @@ from ecs_log_context.fields import build_fields, field_keys
 from ecs_log_context.models import ContainerMetadata, TaskMetadata
 from ecs_log_context.settings import FieldSettings
 
-from .scripted_server import fixture_json
+from .documents import fixture_json
 
 # --- The fixtures, as the models read them -------------------------------------------------------
 

@@ -2,7 +2,7 @@
 
 Every behaviour test runs over the three integrations through one parametrized fixture,
 `integration`, whose pipelines log a real record and return what came out. Nothing is patched:
-the endpoint is the package's mock or a scripted server on 127.0.0.1.
+the endpoint is the package's mock or a loopback server on 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from ecs_log_context import (
 from ecs_log_context.mock.server import MockEndpoint
 from ecs_log_context.settings import ContextSettings, FieldSettings
 
+from .documents import FIXTURES
 from .integrations import (
     ENDPOINT,
     KINDS,
@@ -39,7 +40,6 @@ from .integrations import (
     SAMPLE_VALUES,
     FlippingTask,
     Integration,
-    ecs_threads,
     expected_fields,
     fields_from,
     mock_endpoints,
@@ -48,10 +48,10 @@ from .integrations import (
     sample_task,
     serve_fault,
     serve_task,
-    settle_threads,
     v4_uri,
 )
-from .scripted_server import FIXTURES, Answer, ScriptedServer, wait_until
+from .loopback import LoopbackServer, Reply
+from .waiting import ecs_threads, settle_threads, wait_until
 
 V4 = "ECS_CONTAINER_METADATA_URI_V4"
 V3 = "ECS_CONTAINER_METADATA_URI"
@@ -290,12 +290,12 @@ def test_first_record_enriched_when_endpoint_answers_within_timeout(
 
 
 def test_startup_wait_is_bounded_when_endpoint_hangs(
-    integration: Integration, scripted: ScriptedServer, monkeypatch: pytest.MonkeyPatch
+    integration: Integration, loopback: LoopbackServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A hung endpoint: the first call returns within the bound with its record, later calls
     do not wait again, and the fields appear within the backoff once the endpoint recovers."""
-    serve_fault(scripted, Answer(fault="hang"))
-    monkeypatch.setenv(V4, v4_uri(scripted))
+    serve_fault(loopback, Reply(fault="hang"))
+    monkeypatch.setenv(V4, v4_uri(loopback))
     monkeypatch.setenv("ECS_LOG_CONTEXT_TIMEOUT", "0.3")
     pipeline = integration.build()
 
@@ -309,7 +309,7 @@ def test_startup_wait_is_bounded_when_endpoint_hangs(
     assert time.monotonic() - started < 1.5  # ten waits of the timeout would take 3 s
     assert [{"n": n} for n in range(10)] == later
 
-    serve_task(scripted, sample_task("EC2"))
+    serve_task(loopback, sample_task("EC2"))
     assert wait_until(lambda: pipeline.log() == EC2_DEFAULT, timeout=8.0)
     assert "ready" == pipeline.context.status().state
 
@@ -317,13 +317,13 @@ def test_startup_wait_is_bounded_when_endpoint_hangs(
 @pytest.mark.parametrize("fault", ["drip", "close", "reset"])
 def test_startup_wait_is_bounded_whatever_the_endpoint_does(
     integration: Integration,
-    scripted: ScriptedServer,
+    loopback: LoopbackServer,
     monkeypatch: pytest.MonkeyPatch,
     fault: str,
 ) -> None:
     """A dripping, truncated or reset answer never holds the first call past its bound."""
-    serve_fault(scripted, Answer(body=sample_task("EC2"), fault=fault, drip_every=0.1))
-    monkeypatch.setenv(V4, v4_uri(scripted))
+    serve_fault(loopback, Reply(body=sample_task("EC2"), fault=fault, drip_every=0.1))
+    monkeypatch.setenv(V4, v4_uri(loopback))
     monkeypatch.setenv("ECS_LOG_CONTEXT_TIMEOUT", "0.3")
     pipeline = integration.build()
     started = time.monotonic()
@@ -669,18 +669,18 @@ def test_filter_default_off_ecs() -> None:
 
 
 def test_filter_default_before_metadata_is_known(
-    scripted: ScriptedServer, monkeypatch: pytest.MonkeyPatch
+    loopback: LoopbackServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Before the first answer, ``default`` fills the keys; afterwards the values do."""
-    serve_fault(scripted, Answer(fault="hang"))
-    monkeypatch.setenv(V4, v4_uri(scripted))
+    serve_fault(loopback, Reply(fault="hang"))
+    monkeypatch.setenv(V4, v4_uri(loopback))
     monkeypatch.setenv("ECS_LOG_CONTEXT_TIMEOUT", "0.2")
     stream = io.StringIO()
     logger = _plain_filter_logger(stream)
     try:
         logger.info("first")
         assert "- - first\n" == stream.getvalue()
-        serve_task(scripted, sample_task("EC2"))
+        serve_task(loopback, sample_task("EC2"))
         assert wait_until(lambda: EcsContext.default().status().state == "ready", timeout=8.0)
         logger.info("later")
         assert "- - first\ndemo-cluster checkout-api later\n" == stream.getvalue()
@@ -714,13 +714,13 @@ def _ecs_log_records() -> tuple[list[logging.LogRecord], logging.Handler]:
 @pytest.mark.parametrize("how", ["environment", "argument"])
 def test_disabled_does_nothing(
     integration: Integration,
-    scripted: ScriptedServer,
+    loopback: LoopbackServer,
     monkeypatch: pytest.MonkeyPatch,
     how: str,
 ) -> None:
     """Disabled on ECS: nothing added, no request, no thread, no delay, no message."""
-    serve_fault(scripted, Answer(fault="hang"))
-    monkeypatch.setenv(V4, v4_uri(scripted))
+    serve_fault(loopback, Reply(fault="hang"))
+    monkeypatch.setenv(V4, v4_uri(loopback))
     monkeypatch.setenv("ECS_LOG_CONTEXT_TIMEOUT", "5")
     records, _ = _ecs_log_records()
     before = ecs_threads()
@@ -735,7 +735,7 @@ def test_disabled_does_nothing(
     assert [{"request_id": "r-1"}] * 3 == out
     assert "disabled" == pipeline.context.status().state
     time.sleep(0.1)
-    assert 0 == scripted.count()
+    assert 0 == loopback.count()
     assert set() == ecs_threads() - before
     assert [] == records
 
@@ -786,16 +786,16 @@ def _log_in_child(pipeline: Any, count: int = 3, linger: float = 0.0) -> Callabl
 @needs_fork
 @quiet_fork
 def test_forked_child_of_ready_parent_logs_enriched_at_once(
-    integration: Integration, scripted: ScriptedServer, monkeypatch: pytest.MonkeyPatch
+    integration: Integration, loopback: LoopbackServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A child forked from a ready parent logs enriched records at once, from the snapshot
     it inherited, even with the endpoint hung."""
-    serve_task(scripted, sample_task("EC2"))
-    monkeypatch.setenv(V4, v4_uri(scripted))
+    serve_task(loopback, sample_task("EC2"))
+    monkeypatch.setenv(V4, v4_uri(loopback))
     monkeypatch.setenv("ECS_LOG_CONTEXT_TIMEOUT", "2")
     pipeline = ready(integration.build())
     assert EC2_DEFAULT == pipeline.log()
-    serve_fault(scripted, Answer(fault="hang"))
+    serve_fault(loopback, Reply(fault="hang"))
     child = run_in_fork(_log_in_child(pipeline))
     assert [{"n": n, **EC2_DEFAULT} for n in range(3)] == child["out"]
     assert child["took"] < 1.0  # waiting for an answer would take the 2 s timeout
@@ -804,35 +804,35 @@ def test_forked_child_of_ready_parent_logs_enriched_at_once(
 @needs_fork
 @quiet_fork
 def test_forked_child_of_ready_parent_makes_no_request(
-    integration: Integration, scripted: ScriptedServer, monkeypatch: pytest.MonkeyPatch
+    integration: Integration, loopback: LoopbackServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A child forked from a ready parent keeps the inherited snapshot: no new request."""
-    serve_task(scripted, sample_task("EC2"))
-    monkeypatch.setenv(V4, v4_uri(scripted))
+    serve_task(loopback, sample_task("EC2"))
+    monkeypatch.setenv(V4, v4_uri(loopback))
     pipeline = ready(integration.build())
-    requests = scripted.count()
+    requests = loopback.count()
     child = run_in_fork(_log_in_child(pipeline, linger=0.5))
     assert [{"n": n, **EC2_DEFAULT} for n in range(3)] == child["out"]
-    assert requests == scripted.count()
+    assert requests == loopback.count()
 
 
 @needs_fork
 @quiet_fork
 def test_forked_before_first_answer_child_fetches_on_its_own(
-    integration: Integration, scripted: ScriptedServer, monkeypatch: pytest.MonkeyPatch
+    integration: Integration, loopback: LoopbackServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A child forked while the parent's first fetch is in flight fetches on its own and its
     first record is enriched; the parent's fetch completes too."""
     task = sample_task("EC2")
-    serve_task(scripted, task)
-    scripted.route(ENDPOINT + "/task", Answer(200, task, delay=0.3))
-    monkeypatch.setenv(V4, v4_uri(scripted))
+    serve_task(loopback, task)
+    loopback.route(ENDPOINT + "/task", Reply(200, task, delay=0.3))
+    monkeypatch.setenv(V4, v4_uri(loopback))
     monkeypatch.setenv("ECS_LOG_CONTEXT_TIMEOUT", "3")
     pipeline = integration.build()
-    assert wait_until(lambda: scripted.count(ENDPOINT + "/task") == 1, timeout=5.0)
+    assert wait_until(lambda: loopback.count(ENDPOINT + "/task") == 1, timeout=5.0)
     child = run_in_fork(_log_in_child(pipeline, count=1))
     assert [{"n": 0, **EC2_DEFAULT}] == child["out"]
-    assert 2 == scripted.count(ENDPOINT + "/task")  # the parent's and the child's
+    assert 2 == loopback.count(ENDPOINT + "/task")  # the parent's and the child's
     assert EC2_DEFAULT == ready(pipeline).log()
 
 
@@ -841,18 +841,18 @@ def test_forked_before_first_answer_child_fetches_on_its_own(
 
 @pytest.fixture
 def httpx_debug_on_root(
-    scripted: ScriptedServer, monkeypatch: pytest.MonkeyPatch
-) -> ScriptedServer:
+    loopback: LoopbackServer, monkeypatch: pytest.MonkeyPatch
+) -> LoopbackServer:
     """A prompt endpoint, and the root logger at DEBUG: httpx and httpcore log every step."""
-    serve_task(scripted, sample_task("EC2"))
-    monkeypatch.setenv(V4, v4_uri(scripted))
+    serve_task(loopback, sample_task("EC2"))
+    monkeypatch.setenv(V4, v4_uri(loopback))
     monkeypatch.setenv("ECS_LOG_CONTEXT_TIMEOUT", "1")
     logging.getLogger().setLevel(logging.DEBUG)
-    return scripted
+    return loopback
 
 
 def test_httpx_debug_logging_on_root_is_bounded_and_reaches_the_handler(
-    integration: Integration, httpx_debug_on_root: ScriptedServer
+    integration: Integration, httpx_debug_on_root: LoopbackServer
 ) -> None:
     """With httpx at DEBUG on the root handler: no recursion, no deadlock, the first record
     within the bound, and httpx's own records reach the handler."""
@@ -872,7 +872,7 @@ def test_httpx_debug_logging_on_root_is_bounded_and_reaches_the_handler(
 
 
 def test_httpx_debug_logging_on_root_first_record_enriched(
-    integration: Integration, httpx_debug_on_root: ScriptedServer
+    integration: Integration, httpx_debug_on_root: LoopbackServer
 ) -> None:
     """httpx's records do not slow the first fetch: a prompt endpoint still enriches the first
     record when httpx logs to the same handler."""
@@ -885,12 +885,12 @@ def test_httpx_debug_logging_on_root_first_record_enriched(
 
 
 def test_records_never_mix_two_snapshots(
-    integration: Integration, scripted: ScriptedServer, monkeypatch: pytest.MonkeyPatch
+    integration: Integration, loopback: LoopbackServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """8 threads x 2,000 records while another thread refreshes and the task flips between
     two: every record's fields come from one snapshot, and no record is lost."""
-    FlippingTask(scripted, sample_task("EC2"), other_task())
-    monkeypatch.setenv(V4, v4_uri(scripted))
+    FlippingTask(loopback, sample_task("EC2"), other_task())
+    monkeypatch.setenv(V4, v4_uri(loopback))
     monkeypatch.setenv("ECS_LOG_CONTEXT_TTL", "0")
     pipeline = ready(integration.build())
     context = pipeline.context
@@ -943,24 +943,24 @@ def test_records_never_mix_two_snapshots(
 # -- whatever the endpoint answers, many first records, default when disabled ------------------
 
 GARBAGE = {
-    "not-json": Answer(200, "<html>hello</html>", "text/html"),
-    "a-list": Answer(200, []),
-    "wrong-types": Answer(200, {"TaskARN": 5, "Cluster": {"a": 1}, "Containers": "no"}),
-    "over-the-cap": Answer(200, "[" + "0," * (2_600_000) + "0]"),
-    "off-origin-redirect": Answer(301, "", headers={"Location": "http://192.0.2.1/task"}),
+    "not-json": Reply(200, "<html>hello</html>", "text/html"),
+    "a-list": Reply(200, []),
+    "wrong-types": Reply(200, {"TaskARN": 5, "Cluster": {"a": 1}, "Containers": "no"}),
+    "over-the-cap": Reply(200, "[" + "0," * (2_600_000) + "0]"),
+    "off-origin-redirect": Reply(301, "", headers={"Location": "http://192.0.2.1/task"}),
 }
 
 
 @pytest.mark.parametrize("answer", list(GARBAGE.values()), ids=list(GARBAGE))
 def test_garbage_answers_never_cost_a_record(
     integration: Integration,
-    scripted: ScriptedServer,
+    loopback: LoopbackServer,
     monkeypatch: pytest.MonkeyPatch,
-    answer: Answer,
+    answer: Reply,
 ) -> None:
     """Whatever the endpoint answers, the log call neither raises nor loses its record."""
-    serve_fault(scripted, answer)
-    monkeypatch.setenv(V4, v4_uri(scripted))
+    serve_fault(loopback, answer)
+    monkeypatch.setenv(V4, v4_uri(loopback))
     pipeline = integration.build()
     assert [{"request_id": "r-1"}] * 2 == [pipeline.log(request_id="r-1") for _ in range(2)]
     assert wait_until(lambda: pipeline.context.status().state == "failing", timeout=5.0)

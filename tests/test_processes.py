@@ -41,19 +41,10 @@ from ecs_log_context import (
 from ecs_log_context.mock.server import MockEndpoint
 
 from . import faults
-from .faults import (
-    ENDPOINT_ID,
-    V4_CONTAINER,
-    V4_TASK,
-    V4_TASK_ARN,
-    EndpointLog,
-    FaultServer,
-    ListHandler,
-    Reply,
-    healthy_routes,
-    json_reply,
-)
-from .scripted_server import wait_until
+from .documents import ENDPOINT_ID, V4_CONTAINER, V4_TASK, V4_TASK_ARN, healthy_routes
+from .faults import EndpointLog, ListHandler
+from .loopback import LoopbackServer, Reply, json_reply
+from .waiting import wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -63,13 +54,13 @@ HANG = Reply(fault="hang")
 needs_fork = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
 
 
-def _v4(server: FaultServer) -> dict[str, str]:
+def _v4(server: LoopbackServer) -> dict[str, str]:
     return {"ECS_CONTAINER_METADATA_URI_V4": server.url + PREFIX}
 
 
 @pytest.fixture
-def endpoint() -> Iterator[FaultServer]:
-    with FaultServer(healthy_routes("v4", PREFIX)) as server:
+def endpoint() -> Iterator[LoopbackServer]:
+    with LoopbackServer(healthy_routes("v4", PREFIX)) as server:
         yield server
 
 
@@ -114,7 +105,7 @@ def _in_fork(body: Callable[[], dict[str, Any]], out: Path, limit: float = 20.0)
 
 
 @needs_fork
-def test_fork_while_a_refresh_holds_the_locks(endpoint: FaultServer, tmp_path: Path) -> None:
+def test_fork_while_a_refresh_holds_the_locks(endpoint: LoopbackServer, tmp_path: Path) -> None:
     """A child forked while the parent's locks are held mid-fetch keeps the snapshot and lives."""
     environ = _v4(endpoint)
     handler = ListHandler()
@@ -184,7 +175,7 @@ def test_fork_while_a_refresh_holds_the_locks(endpoint: FaultServer, tmp_path: P
 def test_fork_during_the_first_fetch(tmp_path: Path) -> None:
     """Forked before any answer: the child fetches on its own, its log calls wait at most the
     timeout, and it gets the fields once the endpoint answers."""
-    with FaultServer({PREFIX + "/task": HANG}) as server:
+    with LoopbackServer({PREFIX + "/task": HANG}) as server:
         handler = ListHandler()
         ecs_filter = EcsContextFilter(environ=_v4(server), timeout=0.5)
         handler.addFilter(ecs_filter)
@@ -214,7 +205,7 @@ def test_fork_during_the_first_fetch(tmp_path: Path) -> None:
 @needs_fork
 @pytest.mark.parametrize("has_snapshot", [False, True], ids=["failing", "ready"])
 def test_a_closed_context_stays_closed_in_a_forked_child(
-    endpoint: FaultServer, tmp_path: Path, has_snapshot: bool
+    endpoint: LoopbackServer, tmp_path: Path, has_snapshot: bool
 ) -> None:
     if not has_snapshot:
         endpoint.behave({PREFIX + "/task": json_reply("Unable to generate metadata", 500)})
@@ -237,7 +228,7 @@ def test_a_closed_context_stays_closed_in_a_forked_child(
 
 
 @needs_fork
-def test_multiprocessing_fork_children_log_the_inherited_snapshot(endpoint: FaultServer) -> None:
+def test_multiprocessing_fork_children_log_the_inherited_snapshot(endpoint: LoopbackServer) -> None:
     handler = ListHandler()
     ecs_filter = EcsContextFilter(environ=_v4(endpoint), timeout=0.4)
     handler.addFilter(ecs_filter)
@@ -256,7 +247,7 @@ def test_multiprocessing_fork_children_log_the_inherited_snapshot(endpoint: Faul
 
 
 def test_multiprocessing_spawn_children_fetch_on_their_own(
-    endpoint: FaultServer, monkeypatch: pytest.MonkeyPatch
+    endpoint: LoopbackServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     for name, value in {**_v4(endpoint), "ECS_LOG_CONTEXT_TIMEOUT": "1.0"}.items():
         monkeypatch.setenv(name, value)
@@ -440,7 +431,7 @@ def _snapshot_number(fields: Mapping[str, Any]) -> set[str]:
 
 def test_threads_logging_while_refreshes_swap_snapshots() -> None:
     rotating = Rotating()
-    with FaultServer(rotating) as server:
+    with LoopbackServer(rotating) as server:
         environ = _v4(server)
         processor = EcsContextProcessor(environ=environ, timeout=1.0)
         ecs_filter = EcsContextFilter(environ=environ, timeout=1.0)
@@ -509,7 +500,7 @@ def test_threads_logging_while_refreshes_swap_snapshots() -> None:
 
 
 def test_many_threads_at_start_up_wait_together_at_most_the_timeout() -> None:
-    with FaultServer({PREFIX + "/task": HANG}) as server:
+    with LoopbackServer({PREFIX + "/task": HANG}) as server:
         environ = _v4(server)
         started = time.monotonic()
         processor = EcsContextProcessor(environ=environ, timeout=0.5)
@@ -531,7 +522,7 @@ def test_many_threads_at_start_up_wait_together_at_most_the_timeout() -> None:
 
 
 def test_a_failed_refresh_keeps_the_last_snapshot_and_says_so_once(
-    endpoint: FaultServer,
+    endpoint: LoopbackServer,
 ) -> None:
     with EndpointLog.capture() as said:
         ecs_filter = EcsContextFilter(environ=_v4(endpoint), timeout=0.4)
@@ -557,7 +548,7 @@ def test_a_failed_refresh_keeps_the_last_snapshot_and_says_so_once(
 
 
 def _httpx_through_root(
-    server: FaultServer, make: Callable[[dict[str, str]], Any]
+    server: LoopbackServer, make: Callable[[dict[str, str]], Any]
 ) -> dict[str, Any]:
     """Root at DEBUG with one handler carrying an integration; log once at start-up."""
     root = logging.getLogger()
@@ -594,7 +585,7 @@ SLOW_TASK = {
 def test_httpx_debug_records_through_a_root_handler_with_the_filter(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    with FaultServer(SLOW_TASK) as server:
+    with LoopbackServer(SLOW_TASK) as server:
         run = _httpx_through_root(server, lambda env: EcsContextFilter(environ=env, timeout=2.0))
     # The fetch did not wait on the records it logs itself: the first record got its fields
     # long before the timeout.
@@ -613,7 +604,7 @@ def test_httpx_debug_records_through_a_root_handler_with_the_filter(
 
 
 def test_httpx_debug_records_through_a_root_handler_with_the_json_formatter() -> None:
-    with FaultServer(SLOW_TASK) as server:
+    with LoopbackServer(SLOW_TASK) as server:
         run = _httpx_through_root(
             server, lambda env: EcsJsonFormatter("%(message)s", environ=env, timeout=2.0)
         )
@@ -633,7 +624,7 @@ async def _ticking(stop: asyncio.Event, lags: list[float], every: float = 0.01) 
 
 
 def test_asyncio_loop_stays_responsive_while_the_endpoint_hangs() -> None:
-    with FaultServer({PREFIX + "/task": HANG}) as server:
+    with LoopbackServer({PREFIX + "/task": HANG}) as server:
         environ = _v4(server)
 
         async def main() -> dict[str, Any]:
@@ -665,7 +656,7 @@ def test_asyncio_loop_stays_responsive_while_the_endpoint_hangs() -> None:
 def test_asyncio_a_log_call_in_the_startup_window_blocks_at_most_the_timeout() -> None:
     """The documented bound: without ``await wait_ready_async()`` first, a log call made
     during start-up blocks the loop, for at most the timeout."""
-    with FaultServer({PREFIX + "/task": HANG}) as server:
+    with LoopbackServer({PREFIX + "/task": HANG}) as server:
         environ = _v4(server)
 
         async def main() -> dict[str, Any]:
@@ -711,7 +702,7 @@ print("exiting", flush=True)
     ],
 )
 def test_interpreter_exits_cleanly_with_a_fetch_in_flight(timeout: float, sleep: float) -> None:
-    with FaultServer({PREFIX + "/task": HANG}) as server:
+    with LoopbackServer({PREFIX + "/task": HANG}) as server:
         script = EXIT_SCRIPT.format(url=server.url + PREFIX, timeout=timeout, sleep=sleep)
         for _ in range(3):
             t = time.monotonic()
@@ -743,7 +734,7 @@ def test_an_app_without_logging_configuration_hears_nothing_from_the_library() -
         time.sleep(1.5)  # the first failure, its warning and a retry happen meanwhile
         """
     )
-    with FaultServer({PREFIX + "/task": json_reply("Unable to generate metadata", 500)}) as s:
+    with LoopbackServer({PREFIX + "/task": json_reply("Unable to generate metadata", 500)}) as s:
         done = subprocess.run(
             [PYTHON, "-c", script.format(url=s.url + PREFIX)],
             check=False,
@@ -770,7 +761,7 @@ def test_interpreter_exits_cleanly_while_a_log_call_waits() -> None:
         logging.getLogger("app").warning("bye")
         """
     )
-    with FaultServer({PREFIX + "/task": HANG}) as server:
+    with LoopbackServer({PREFIX + "/task": HANG}) as server:
         t = time.monotonic()
         done = subprocess.run(
             [PYTHON, "-c", script.format(url=server.url + PREFIX)],
