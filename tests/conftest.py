@@ -1,4 +1,5 @@
-"""Shared fixtures: a clean environment, fresh contexts, restored logging, loopback servers."""
+"""Shared fixtures: a clean environment, fresh contexts, restored logging, loopback servers,
+the library's own messages."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ import pytest
 
 from ecs_log_context.context import EcsContext
 
+from .capture import library_records
 from .loopback import LoopbackServer
+from .waiting import settle_threads
 
 _OURS = ("ECS_LOG_CONTEXT_", "ECS_CONTAINER_METADATA")
 _ALSO = ("AWS_EXECUTION_ENV", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")
@@ -51,3 +54,12 @@ def loopback() -> Iterator[LoopbackServer]:
     """A loopback server whose answers the test scripts (every path a 404 until then)."""
     with LoopbackServer() as server:
         yield server
+
+
+@pytest.fixture
+def own_messages() -> Iterator[list[logging.LogRecord]]:
+    """Every record on the ``ecs_log_context`` logger, INFO and above, from now on (once the
+    refreshers of earlier tests have ended)."""
+    settle_threads()
+    with library_records(logging.INFO) as said:
+        yield said.records

@@ -1,63 +1,12 @@
-"""Helpers to watch what the library says on its own logger, and workers for child processes."""
+"""Workers for child processes (importable by multiprocessing's spawn)."""
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import threading
 import time
-from collections.abc import Iterator
 from typing import Any
 
-
-class EndpointLog(logging.Handler):
-    """Keeps every record of the ``ecs_log_context`` logger (install with `capture`)."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.records: list[logging.LogRecord] = []
-        self._records_lock = threading.Lock()
-
-    def emit(self, record: logging.LogRecord) -> None:
-        with self._records_lock:
-            self.records.append(record)
-
-    def of_thread(self, ident: int | None) -> list[logging.LogRecord]:
-        with self._records_lock:
-            return [r for r in self.records if r.thread == ident]
-
-    def mentioning(self, text: str) -> list[logging.LogRecord]:
-        with self._records_lock:
-            return [r for r in self.records if text in r.getMessage()]
-
-    @classmethod
-    @contextlib.contextmanager
-    def capture(cls) -> Iterator[EndpointLog]:
-        """Record what the library says, at every level, for the duration of the block."""
-        handler = cls()
-        log = logging.getLogger("ecs_log_context")
-        saved = log.level
-        log.addHandler(handler)
-        log.setLevel(logging.DEBUG)
-        try:
-            yield handler
-        finally:
-            log.removeHandler(handler)
-            log.setLevel(saved)
-
-
-class ListHandler(logging.Handler):
-    """Keeps every record it is given (after its filters)."""
-
-    def __init__(self, level: int = logging.NOTSET) -> None:
-        super().__init__(level)
-        self.records: list[logging.LogRecord] = []
-        self.lines: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
-        self.lines.append(self.format(record))
-
+from .capture import RecordCapture
 
 # -- workers for child processes (importable by multiprocessing's spawn) ---------------------
 
@@ -73,7 +22,7 @@ def log_until_enriched(limit: float = 5.0) -> dict[str, Any]:
     from ecs_log_context import EcsContextFilter
 
     started = time.monotonic()
-    handler = ListHandler()
+    handler = RecordCapture()
     handler.addFilter(EcsContextFilter())
     log = logging.getLogger(f"child.{os.getpid()}")
     log.propagate = False
@@ -108,7 +57,7 @@ def log_through_inherited_filter(hold: float = 0.0) -> dict[str, Any]:
     then keep the worker busy `hold` seconds (so that a pool spreads the tasks)."""
     import os
 
-    handler: ListHandler = INHERITED["handler"]
+    handler: RecordCapture = INHERITED["handler"]
     log: logging.Logger = INHERITED["logger"]
     before = len(handler.records)
     t = time.monotonic()

@@ -26,6 +26,7 @@ import structlog
 from ecs_log_context import EcsContext, EcsContextFilter, EcsContextProcessor, EcsJsonFormatter
 from ecs_log_context.mock.server import MockEndpoint
 
+from .capture import RecordCapture
 from .loopback import LoopbackServer, Reply
 
 KINDS = ("structlog", "filter", "formatter")
@@ -37,27 +38,11 @@ STANDARD_ATTRIBUTES = frozenset(logging.makeLogRecord({}).__dict__) | {"message"
 # -- pipelines ---------------------------------------------------------------------------------
 
 
-class CaptureHandler(logging.Handler):
-    """Keeps what each record became: per thread the last one, and all of them in order."""
-
-    def __init__(self, convert: Callable[[logging.LogRecord], dict[str, Any]]) -> None:
-        super().__init__(logging.DEBUG)
-        self.convert = convert
-        self.outputs: list[tuple[str, dict[str, Any]]] = []
-        self._local = threading.local()
-
-    def emit(self, record: logging.LogRecord) -> None:
-        out = self.convert(record)
-        self._local.last = out
-        self.outputs.append((record.name, out))
-
-    @property
-    def last(self) -> dict[str, Any]:
-        """What the last record this thread logged became."""
-        return dict(self._local.last)
+Convert = Callable[[logging.LogRecord, str], dict[str, Any]]
+"""What a record became, from the record and the line its handler made of it."""
 
 
-def record_attributes(record: logging.LogRecord) -> dict[str, Any]:
+def record_attributes(record: logging.LogRecord, line: str = "") -> dict[str, Any]:
     """The attributes a caller (``extra=``) or a filter added to a record, shaped as JSON
     would show them (the otel style's one-element tuples as lists), as the other pipelines."""
     return {
@@ -81,12 +66,14 @@ class Pipeline:
         kind: str,
         enricher: Any,
         log: Callable[[str, dict[str, Any]], dict[str, Any]],
-        handler: CaptureHandler | None = None,
+        handler: RecordCapture | None = None,
+        convert: Convert = record_attributes,
     ) -> None:
         self.kind = kind
         self.enricher = enricher
         self.handler = handler
         self._log = log
+        self._convert = convert
 
     @property
     def context(self) -> EcsContext:
@@ -101,16 +88,19 @@ class Pipeline:
     def outputs(self) -> list[tuple[str, dict[str, Any]]]:
         """(logger name, what came out) of every record the handler saw."""
         assert self.handler is not None
-        return list(self.handler.outputs)
+        kept = zip(self.handler.records, self.handler.lines, strict=True)
+        return [(record.name, self._convert(record, line)) for record, line in kept]
 
 
 def _without(out: dict[str, Any], *names: str) -> dict[str, Any]:
     return {k: v for k, v in out.items() if k not in names}
 
 
-def _json_of(formatter: logging.Formatter, drop: str) -> Callable[[logging.LogRecord], dict]:
-    def convert(record: logging.LogRecord) -> dict[str, Any]:
-        return _without(json.loads(formatter.format(record)), drop)
+def _json_without(drop: str) -> Convert:
+    """The JSON line a formatter made of a record, without its message key."""
+
+    def convert(record: logging.LogRecord, line: str) -> dict[str, Any]:
+        return _without(json.loads(line), drop)
 
     return convert
 
@@ -146,23 +136,24 @@ def build(kind: str, **options: Any) -> Pipeline:
             return _without(json.loads(logger.info(message, **keys)), "event")
 
         return Pipeline(kind, processor, log_structlog)
+    handler = RecordCapture()
+    convert: Convert = record_attributes
     if kind == "filter":
         enricher: Any = EcsContextFilter(**options)
-        handler = CaptureHandler(record_attributes)
         handler.addFilter(enricher)
     elif kind == "formatter":
         enricher = EcsJsonFormatter(**formatter_options(options))
-        handler = CaptureHandler(_json_of(enricher, "message"))
         handler.setFormatter(enricher)
+        convert = _json_without("message")
     else:
         raise ValueError(kind)
     logger = _stdlib_logger(f"tests.{kind}", handler)
 
     def log_stdlib(message: str, keys: dict[str, Any]) -> dict[str, Any]:
         logger.info(message, extra=keys)
-        return handler.last
+        return convert(*handler.last())
 
-    return Pipeline(kind, enricher, log_stdlib, handler)
+    return Pipeline(kind, enricher, log_stdlib, handler, convert)
 
 
 def build_on_root(kind: str, **options: Any) -> Pipeline:
@@ -182,8 +173,9 @@ def build_on_root(kind: str, **options: Any) -> Pipeline:
             ],
             foreign_pre_chain=[structlog.stdlib.ExtraAdder(), enricher],
         )
-        handler = CaptureHandler(_json_of(formatter, "event"))
+        handler = RecordCapture()
         handler.setFormatter(formatter)
+        convert: Convert = _json_without("event")
         bound = structlog.wrap_logger(
             app,
             processors=[enricher, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
@@ -195,14 +187,15 @@ def build_on_root(kind: str, **options: Any) -> Pipeline:
             bound.info(message, **keys)
 
     else:
+        handler = RecordCapture()
         if kind == "filter":
             enricher = EcsContextFilter(**options)
-            handler = CaptureHandler(record_attributes)
             handler.addFilter(enricher)
+            convert = record_attributes
         else:
             enricher = EcsJsonFormatter(**formatter_options(options))
-            handler = CaptureHandler(_json_of(enricher, "message"))
             handler.setFormatter(enricher)
+            convert = _json_without("message")
 
         def emit(message: str, keys: dict[str, Any]) -> None:
             app.info(message, extra=keys)
@@ -213,9 +206,9 @@ def build_on_root(kind: str, **options: Any) -> Pipeline:
 
     def log_root(message: str, keys: dict[str, Any]) -> dict[str, Any]:
         emit(message, keys)
-        return handler.last
+        return convert(*handler.last())
 
-    return Pipeline(kind, enricher, log_root, handler)
+    return Pipeline(kind, enricher, log_root, handler, convert)
 
 
 class Integration:

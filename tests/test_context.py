@@ -24,6 +24,7 @@ from ecs_log_context import EcsContext, EcsContextFilter, Status
 from ecs_log_context.mock.server import MockEndpoint
 from ecs_log_context.settings import FieldSettings
 
+from .capture import RecordCapture
 from .documents import FIXTURES
 from .integrations import (
     expected_fields,
@@ -35,7 +36,7 @@ from .integrations import (
     v4_uri,
 )
 from .loopback import LoopbackServer, Reply
-from .waiting import settle_threads, wait_until
+from .waiting import wait_until
 
 V4 = "ECS_CONTAINER_METADATA_URI_V4"
 EC2_DEFAULT = expected_fields("EC2")
@@ -55,19 +56,6 @@ def ec2(start_mock: Callable[..., MockEndpoint], monkeypatch: pytest.MonkeyPatch
     mock = start_mock(launch_type="EC2")
     monkeypatch.setenv(V4, mock.v4_uri)
     return mock
-
-
-@pytest.fixture
-def own_messages() -> list[logging.LogRecord]:
-    """Every record on the ``ecs_log_context`` logger, INFO and above, from now on."""
-    settle_threads()
-    records: list[logging.LogRecord] = []
-    handler = logging.Handler()
-    handler.emit = records.append  # type: ignore[method-assign]
-    logger = logging.getLogger("ecs_log_context")
-    logger.setLevel(logging.INFO)
-    logger.addHandler(handler)
-    return records
 
 
 def ready_context(**options: object) -> EcsContext:
@@ -340,9 +328,8 @@ def test_messages_stay_off_root_handlers_when_propagation_is_off(
 ) -> None:
     """The messages are records of ``ecs_log_context`` itself: with its propagation off, the
     root logger's handlers see none of them."""
-    seen_by_root: list[logging.LogRecord] = []
-    root_handler = logging.Handler()
-    root_handler.emit = seen_by_root.append  # type: ignore[method-assign]
+    root_handler = RecordCapture()
+    seen_by_root = root_handler.records
     logging.getLogger().addHandler(root_handler)
     logging.getLogger("ecs_log_context").propagate = False
     serve_fault(loopback, AGENT_500)

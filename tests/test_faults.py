@@ -34,8 +34,8 @@ from structlog.testing import CapturingLogger
 
 from ecs_log_context import EcsContextFilter, EcsContextProcessor, EcsJsonFormatter
 
+from .capture import RecordCapture, library_records
 from .documents import ENDPOINT_ID, V4_CONTAINER, V4_TASK, healthy_routes
-from .faults import EndpointLog, ListHandler
 from .loopback import NOT_FOUND, LoopbackServer, RefusingPort, Reply, json_reply
 
 TIMEOUT = 0.4  # the library's timeout in every scenario
@@ -296,7 +296,7 @@ class _Identity:
         return event_dict
 
 
-def _scenario(fault: Fault, said: EndpointLog, run: Run) -> None:  # noqa: PLR0912
+def _scenario(fault: Fault, said: RecordCapture, run: Run) -> None:  # noqa: PLR0912
     prefix = {"v4": f"/v4/{ENDPOINT_ID}", "v3": f"/v3/{ENDPOINT_ID}", "v2": ""}[fault.version]
     other = LoopbackServer(healthy_routes(fault.version, prefix)).start()  # bait for redirects
     refusing: RefusingPort | None = None
@@ -316,7 +316,7 @@ def _scenario(fault: Fault, said: EndpointLog, run: Run) -> None:  # noqa: PLR09
         log = logging.getLogger(f"faults.{fault.name}")
         log.propagate = False
         log.setLevel(logging.INFO)
-        plain, as_json = ListHandler(), ListHandler()
+        plain, as_json = RecordCapture(), RecordCapture()
         capture = CapturingLogger()
 
         started = time.monotonic()
@@ -425,7 +425,7 @@ def run_matrix(faults: list[Fault]) -> dict[str, Run]:
     # the scenarios, so that their construction times measure construction alone.
     import ecs_log_context._fetch  # noqa: F401
 
-    with EndpointLog.capture() as said:
+    with library_records() as said:
         threads = [
             threading.Thread(target=_scenario, args=(f, said, runs[f.name]), name=f.name)
             for f in faults

@@ -38,8 +38,8 @@ from ecs_log_context.fields import build_fields
 from ecs_log_context.mock.server import MockEndpoint
 from ecs_log_context.settings import ALL_FIELDS, FieldSettings
 
+from .capture import RecordCapture, library_records
 from .documents import ENDPOINT_ID, V4_CONTAINER, V4_TASK, V4_TASK_ARN, healthy_routes
-from .faults import EndpointLog, ListHandler
 from .loopback import LoopbackServer, Reply, json_reply
 
 PREFIX = f"/v4/{ENDPOINT_ID}"
@@ -63,7 +63,7 @@ def _log_through_everything(environ: dict[str, str], **options: Any) -> list[dic
     processor = EcsContextProcessor(environ=environ, **options)
     ecs_filter = EcsContextFilter(environ=environ, **options)
     formatter = EcsJsonFormatter("%(message)s", environ=environ, **options)
-    plain, as_json = ListHandler(), ListHandler()
+    plain, as_json = RecordCapture(), RecordCapture()
     plain.addFilter(ecs_filter)
     as_json.setFormatter(formatter)
     log = logging.getLogger("hostile.env")
@@ -229,7 +229,7 @@ def test_blank_variables_count_as_unset(healthy: LoopbackServer, variable: str, 
     "value", ["", "  ", "lambda", "AWS_Lambda_python3.12", "aws_ecs_ec2", HUGE]
 )
 def test_execution_env_that_is_not_ecs_means_off_ecs_at_once(value: str) -> None:
-    with EndpointLog.capture() as said:
+    with library_records() as said:
         processor = EcsContextProcessor(environ={"AWS_EXECUTION_ENV": value}, timeout=5)
         event = processor(None, "info", {"event": "e"})
     assert event == {"event": "e"}
@@ -307,7 +307,7 @@ def test_hostile_metadata_files_fail_quietly(tmp_path: Path, target: str) -> Non
         path.write_bytes(b" " * (5 * 1024 * 1024))
     if target == "dev_zero" and not path.exists():
         pytest.skip("no /dev/zero")
-    with EndpointLog.capture() as said:
+    with library_records() as said:
         fields = _log_through_everything(
             {"ECS_CONTAINER_METADATA_FILE": str(path), "ECS_LOG_CONTEXT_TIMEOUT": "1"}
         )
@@ -322,7 +322,7 @@ def test_a_fifo_as_the_metadata_file_does_not_block_forever(tmp_path: Path) -> N
     fifo = tmp_path / "metadata.fifo"
     os.mkfifo(fifo)
     ecs_filter = EcsContextFilter(environ={"ECS_CONTAINER_METADATA_FILE": str(fifo)}, timeout=0.3)
-    handler = ListHandler()
+    handler = RecordCapture()
     handler.addFilter(ecs_filter)
     log = logging.getLogger("hostile.fifo")
     log.propagate = False
@@ -658,7 +658,7 @@ def test_arbitrary_json_end_to_end_is_a_model_or_a_metadata_error() -> None:
         processor = EcsContextProcessor(environ=environ, timeout=2.0, ttl=0, fields="all")
         ecs_filter = EcsContextFilter(environ=environ, timeout=2.0, ttl=0, tags="*", style="otel")
         formatter = EcsJsonFormatter("%(message)s", environ=environ, timeout=2.0, ttl=0)
-        plain, as_json = ListHandler(), ListHandler()
+        plain, as_json = RecordCapture(), RecordCapture()
         plain.addFilter(ecs_filter)
         as_json.setFormatter(formatter)
         log = logging.getLogger("hostile.property")

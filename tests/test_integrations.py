@@ -31,6 +31,7 @@ from ecs_log_context import (
 from ecs_log_context.mock.server import MockEndpoint
 from ecs_log_context.settings import ContextSettings, FieldSettings
 
+from .capture import RecordCapture
 from .documents import FIXTURES
 from .integrations import (
     ENDPOINT,
@@ -702,13 +703,12 @@ def test_named_filter_enriches_only_its_loggers(ec2: MockEndpoint) -> None:
 # -- disabled, off ECS, one context ----------------------------------------------------------------
 
 
-def _ecs_log_records() -> tuple[list[logging.LogRecord], logging.Handler]:
+def _ecs_log_records() -> list[logging.LogRecord]:
+    """What the ``ecs_log_context`` logger passes on at its own level, from now on."""
     settle_threads()
-    records: list[logging.LogRecord] = []
-    handler = logging.Handler()
-    handler.emit = records.append  # type: ignore[method-assign]
+    handler = RecordCapture()
     logging.getLogger("ecs_log_context").addHandler(handler)
-    return records, handler
+    return handler.records
 
 
 @pytest.mark.parametrize("how", ["environment", "argument"])
@@ -722,7 +722,7 @@ def test_disabled_does_nothing(
     serve_fault(loopback, Reply(fault="hang"))
     monkeypatch.setenv(V4, v4_uri(loopback))
     monkeypatch.setenv("ECS_LOG_CONTEXT_TIMEOUT", "5")
-    records, _ = _ecs_log_records()
+    records = _ecs_log_records()
     before = ecs_threads()
     if how == "environment":
         monkeypatch.setenv("ECS_LOG_CONTEXT_ENABLED", "false")
@@ -743,7 +743,7 @@ def test_disabled_does_nothing(
 def test_off_ecs_does_nothing(integration: Integration, monkeypatch: pytest.MonkeyPatch) -> None:
     """Off ECS, nothing configured: nothing added, no thread, no delay, no message."""
     monkeypatch.setenv("ECS_LOG_CONTEXT_TIMEOUT", "5")
-    records, _ = _ecs_log_records()
+    records = _ecs_log_records()
     before = ecs_threads()
     pipeline = integration.build(fields="all", style="otel")
     started = time.monotonic()

@@ -41,8 +41,8 @@ from ecs_log_context import (
 from ecs_log_context.mock.server import MockEndpoint
 
 from . import faults
+from .capture import RecordCapture, library_records
 from .documents import ENDPOINT_ID, V4_CONTAINER, V4_TASK, V4_TASK_ARN, healthy_routes
-from .faults import EndpointLog, ListHandler
 from .loopback import LoopbackServer, Reply, json_reply
 from .waiting import wait_until
 
@@ -108,7 +108,7 @@ def _in_fork(body: Callable[[], dict[str, Any]], out: Path, limit: float = 20.0)
 def test_fork_while_a_refresh_holds_the_locks(endpoint: LoopbackServer, tmp_path: Path) -> None:
     """A child forked while the parent's locks are held mid-fetch keeps the snapshot and lives."""
     environ = _v4(endpoint)
-    handler = ListHandler()
+    handler = RecordCapture()
     ecs_filter = EcsContextFilter(environ=environ, timeout=0.4, ttl=3600)
     handler.addFilter(ecs_filter)
     log = _logger("fork.locks", handler)
@@ -176,7 +176,7 @@ def test_fork_during_the_first_fetch(tmp_path: Path) -> None:
     """Forked before any answer: the child fetches on its own, its log calls wait at most the
     timeout, and it gets the fields once the endpoint answers."""
     with LoopbackServer({PREFIX + "/task": HANG}) as server:
-        handler = ListHandler()
+        handler = RecordCapture()
         ecs_filter = EcsContextFilter(environ=_v4(server), timeout=0.5)
         handler.addFilter(ecs_filter)
         log = _logger("fork.first", handler)
@@ -229,7 +229,7 @@ def test_a_closed_context_stays_closed_in_a_forked_child(
 
 @needs_fork
 def test_multiprocessing_fork_children_log_the_inherited_snapshot(endpoint: LoopbackServer) -> None:
-    handler = ListHandler()
+    handler = RecordCapture()
     ecs_filter = EcsContextFilter(environ=_v4(endpoint), timeout=0.4)
     handler.addFilter(ecs_filter)
     faults.INHERITED.update(logger=_logger("mp.fork", handler), handler=handler)
@@ -438,9 +438,9 @@ def test_threads_logging_while_refreshes_swap_snapshots() -> None:
         formatter = EcsJsonFormatter("%(message)s", environ=environ, timeout=1.0)
         context = processor.context
         assert context.wait_ready(5)
-        plain = ListHandler()
+        plain = RecordCapture()
         plain.addFilter(ecs_filter)
-        as_json = ListHandler()
+        as_json = RecordCapture()
         as_json.setFormatter(formatter)
         log = _logger("threads.swap", plain, as_json)
 
@@ -524,9 +524,9 @@ def test_many_threads_at_start_up_wait_together_at_most_the_timeout() -> None:
 def test_a_failed_refresh_keeps_the_last_snapshot_and_says_so_once(
     endpoint: LoopbackServer,
 ) -> None:
-    with EndpointLog.capture() as said:
+    with library_records() as said:
         ecs_filter = EcsContextFilter(environ=_v4(endpoint), timeout=0.4)
-        handler = ListHandler()
+        handler = RecordCapture()
         handler.addFilter(ecs_filter)
         log = _logger("stale", handler)
         context = ecs_filter.context
@@ -552,7 +552,7 @@ def _httpx_through_root(
 ) -> dict[str, Any]:
     """Root at DEBUG with one handler carrying an integration; log once at start-up."""
     root = logging.getLogger()
-    handler = ListHandler()
+    handler = RecordCapture()
     integration = make(_v4(server))
     if isinstance(integration, logging.Filter):
         handler.addFilter(integration)

@@ -26,8 +26,8 @@ import structlog
 
 from ecs_log_context import EcsContext, EcsContextFilter, EcsContextProcessor, EcsJsonFormatter
 
+from .capture import RecordCapture
 from .documents import ENDPOINT_ID, V4_CONTAINER, V4_TASK, fixture_json, healthy_routes
-from .faults import ListHandler
 from .loopback import LoopbackServer, Reply, json_reply
 from .waiting import wait_until
 
@@ -41,8 +41,8 @@ def environ(server: LoopbackServer, **more: str) -> dict[str, str]:
     return {V4: server.url + PREFIX, **more}
 
 
-def stdlib_pipeline(name: str, ecs_filter: logging.Filter) -> tuple[logging.Logger, ListHandler]:
-    handler = ListHandler()
+def stdlib_pipeline(name: str, ecs_filter: logging.Filter) -> tuple[logging.Logger, RecordCapture]:
+    handler = RecordCapture()
     handler.addFilter(ecs_filter)
     log = logging.getLogger(name)
     log.handlers[:] = [handler]
@@ -69,7 +69,7 @@ def test_the_refresher_outlives_a_user_filter_that_raises_on_its_messages(where:
     goes on refreshing (TTL 1 s) and ``status()`` follows the endpoint."""
     with LoopbackServer(healthy_routes("v4", PREFIX)) as server:
         ours = logging.getLogger("ecs_log_context")
-        handler = ListHandler()
+        handler = RecordCapture()
         if where == "logger":
             ours.addFilter(Raising())
         else:
@@ -173,7 +173,7 @@ def test_a_failing_container_route_costs_only_the_container_fields(kind: str) ->
                 return dict(processor(None, "info", {"event": "x"}))
 
         else:
-            handler = ListHandler()
+            handler = RecordCapture()
             if kind == "filter":
                 enricher: Any = EcsContextFilter(environ=env)
                 handler.addFilter(enricher)
@@ -234,7 +234,7 @@ def test_the_agents_tag_error_keeps_the_fields_and_says_why() -> None:
     tagged = fixture_json("v4_taskWithTags_errors_awsdocs.json")
     routes = {**healthy_routes("v4", PREFIX), PREFIX + "/taskWithTags": json_reply(tagged)}
     with LoopbackServer(routes) as server:
-        said = ListHandler()
+        said = RecordCapture()
         ours = logging.getLogger("ecs_log_context")
         ours.addHandler(said)
         ours.setLevel(logging.INFO)

@@ -31,7 +31,7 @@ from ecs_log_context.models import TaskMetadata
 from ecs_log_context.settings import FieldSettings
 
 from .loopback import LoopbackServer, Reply
-from .waiting import settle_threads, wait_until
+from .waiting import wait_until
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -212,19 +212,6 @@ def test_fields_escape_bidi_and_invisible_characters() -> None:
 
 
 # -- the library's own warnings ------------------------------------------------------------------
-
-
-@pytest.fixture
-def own_messages() -> list[logging.LogRecord]:
-    """Every record on the ``ecs_log_context`` logger, INFO and above, from now on."""
-    settle_threads()
-    records: list[logging.LogRecord] = []
-    handler = logging.Handler()
-    handler.emit = records.append  # type: ignore[method-assign]
-    logger = logging.getLogger("ecs_log_context")
-    logger.setLevel(logging.INFO)
-    logger.addHandler(handler)
-    return records
 
 
 def test_context_warning_escapes_the_endpoints_error(
