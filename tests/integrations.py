@@ -1,5 +1,5 @@
 """Shared helpers of the behaviour tests: one real logging pipeline per integration, the
-mock's samples and the fields they must give, loopback endpoints, and a forked child.
+mock's samples and the fields they must give, and loopback routes that serve them.
 
 Every pipeline is a real one: structlog's own processor chain ending in a JSON renderer, a
 `logging.Logger` whose handler carries the filter, a handler whose formatter is
@@ -12,11 +12,7 @@ from __future__ import annotations
 import copy
 import json
 import logging
-import os
-import select
-import signal
 import threading
-import time
 from collections.abc import Callable, Iterator
 from importlib import resources
 from typing import Any
@@ -479,52 +475,3 @@ class FlippingTask:
     def _container(self) -> Reply:
         with self._lock:
             return Reply(200, own_container(self._tasks[self._current]))
-
-
-# -- other processes and threads -----------------------------------------------------------------
-
-
-def run_in_fork(body: Callable[[], Any], timeout: float = 15.0) -> Any:
-    """Run `body` in a forked child and return its JSON-able result.
-
-    The child is killed if it does not finish within `timeout` (a deadlock), which fails.
-    """
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: never returns into pytest
-        status = 0
-        try:
-            os.close(read_end)
-            try:
-                payload = json.dumps({"result": body()})
-            except BaseException as exc:
-                payload = json.dumps({"error": f"{type(exc).__name__}: {exc}"})
-            data = payload.encode()
-            while data:
-                data = data[os.write(write_end, data) :]
-        except BaseException:
-            status = 1
-        finally:
-            os._exit(status)
-    os.close(write_end)
-    deadline = time.monotonic() + timeout
-    chunks: list[bytes] = []
-    try:
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                os.kill(pid, signal.SIGKILL)
-                raise AssertionError(f"the forked child did not finish within {timeout} s")
-            ready, _, _ = select.select([read_end], [], [], remaining)
-            if ready:
-                chunk = os.read(read_end, 65536)
-                if not chunk:
-                    break
-                chunks.append(chunk)
-    finally:
-        os.close(read_end)
-        os.waitpid(pid, 0)
-    answer = json.loads(b"".join(chunks) or b"{}")
-    if "result" not in answer:
-        raise AssertionError(f"the forked child failed: {answer.get('error', 'no answer')}")
-    return answer["result"]

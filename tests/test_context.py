@@ -25,11 +25,11 @@ from ecs_log_context.mock.server import MockEndpoint
 from ecs_log_context.settings import FieldSettings
 
 from .capture import RecordCapture
+from .child_processes import run_in_fork
 from .documents import FIXTURES
 from .integrations import (
     expected_fields,
     mock_endpoints,
-    run_in_fork,
     sample_task,
     serve_fault,
     serve_task,

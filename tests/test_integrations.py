@@ -32,6 +32,7 @@ from ecs_log_context.mock.server import MockEndpoint
 from ecs_log_context.settings import ContextSettings, FieldSettings
 
 from .capture import RecordCapture
+from .child_processes import run_in_fork
 from .documents import FIXTURES
 from .integrations import (
     ENDPOINT,
@@ -45,7 +46,6 @@ from .integrations import (
     fields_from,
     mock_endpoints,
     other_task,
-    run_in_fork,
     sample_task,
     serve_fault,
     serve_task,

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import faulthandler
 import json
 import logging
 import multiprocessing
@@ -24,7 +23,6 @@ import sys
 import textwrap
 import threading
 import time
-import traceback
 import urllib.request
 from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from pathlib import Path
@@ -40,8 +38,9 @@ from ecs_log_context import (
 )
 from ecs_log_context.mock.server import MockEndpoint
 
-from . import faults
+from . import child_processes
 from .capture import RecordCapture, library_records
+from .child_processes import run_in_fork
 from .documents import ENDPOINT_ID, V4_CONTAINER, V4_TASK, V4_TASK_ARN, healthy_routes
 from .loopback import LoopbackServer, Reply, json_reply
 from .waiting import wait_until
@@ -72,40 +71,11 @@ def _logger(name: str, *handlers: logging.Handler) -> logging.Logger:
     return log
 
 
-def _in_fork(body: Callable[[], dict[str, Any]], out: Path, limit: float = 20.0) -> dict[str, Any]:
-    """Run `body` in a forked child; its result (or its traceback). Fails if the child hangs."""
-    pid = os.fork()
-    if pid == 0:  # the child: never return into pytest
-        code = 0
-        try:
-            faulthandler.dump_traceback_later(limit - 2, exit=True)  # a deadlock says where
-            result: dict[str, Any] = {"ok": True, **body()}
-        except BaseException:
-            result = {"ok": False, "error": traceback.format_exc()}
-            code = 1
-        out.write_text(json.dumps(result, default=str))
-        os._exit(code)
-    deadline = time.monotonic() + limit
-    while True:
-        done, status = os.waitpid(pid, os.WNOHANG)
-        if done:
-            break
-        if time.monotonic() > deadline:
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-            pytest.fail(f"the forked child did not finish within {limit} s: deadlock")
-        time.sleep(0.02)
-    assert out.exists(), f"the child died without a word (status {status})"
-    result = json.loads(out.read_text())
-    assert result["ok"], result.get("error")
-    return result
-
-
 # -- fork ------------------------------------------------------------------------------------
 
 
 @needs_fork
-def test_fork_while_a_refresh_holds_the_locks(endpoint: LoopbackServer, tmp_path: Path) -> None:
+def test_fork_while_a_refresh_holds_the_locks(endpoint: LoopbackServer) -> None:
     """A child forked while the parent's locks are held mid-fetch keeps the snapshot and lives."""
     environ = _v4(endpoint)
     handler = RecordCapture()
@@ -161,7 +131,7 @@ def test_fork_while_a_refresh_holds_the_locks(endpoint: LoopbackServer, tmp_path
                 "processor_arn": event.get("ecs_task_arn"),
             }
 
-        result = _in_fork(child, tmp_path / "child.json")
+        result = run_in_fork(child, timeout=20.0)
     finally:
         release.set()
     assert result["arn"] == V4_TASK_ARN  # the inherited snapshot, at once
@@ -172,7 +142,7 @@ def test_fork_while_a_refresh_holds_the_locks(endpoint: LoopbackServer, tmp_path
 
 
 @needs_fork
-def test_fork_during_the_first_fetch(tmp_path: Path) -> None:
+def test_fork_during_the_first_fetch() -> None:
     """Forked before any answer: the child fetches on its own, its log calls wait at most the
     timeout, and it gets the fields once the endpoint answers."""
     with LoopbackServer({PREFIX + "/task": HANG}) as server:
@@ -196,7 +166,7 @@ def test_fork_during_the_first_fetch(tmp_path: Path) -> None:
                 time.sleep(0.02)
             return {"longest": max(durations), "enriched": enriched}
 
-        result = _in_fork(child, tmp_path / "child.json")
+        result = run_in_fork(child, timeout=20.0)
     assert result["longest"] <= 0.5 + 0.5
     assert result["enriched"] is not None
     assert result["enriched"] < 3.0
@@ -205,7 +175,7 @@ def test_fork_during_the_first_fetch(tmp_path: Path) -> None:
 @needs_fork
 @pytest.mark.parametrize("has_snapshot", [False, True], ids=["failing", "ready"])
 def test_a_closed_context_stays_closed_in_a_forked_child(
-    endpoint: LoopbackServer, tmp_path: Path, has_snapshot: bool
+    endpoint: LoopbackServer, has_snapshot: bool
 ) -> None:
     if not has_snapshot:
         endpoint.behave({PREFIX + "/task": json_reply("Unable to generate metadata", 500)})
@@ -219,7 +189,7 @@ def test_a_closed_context_stays_closed_in_a_forked_child(
         time.sleep(1.6)  # past the TTL of 1 s (with its jitter)
         return {}
 
-    _in_fork(child, tmp_path / "child.json")
+    run_in_fork(child, timeout=20.0)
     time.sleep(0.2)
     assert endpoint.count() == before, endpoint.paths()[before:]
 
@@ -232,13 +202,13 @@ def test_multiprocessing_fork_children_log_the_inherited_snapshot(endpoint: Loop
     handler = RecordCapture()
     ecs_filter = EcsContextFilter(environ=_v4(endpoint), timeout=0.4)
     handler.addFilter(ecs_filter)
-    faults.INHERITED.update(logger=_logger("mp.fork", handler), handler=handler)
+    child_processes.INHERITED.update(logger=_logger("mp.fork", handler), handler=handler)
     assert ecs_filter.context.wait_ready(5)
     try:
         with multiprocessing.get_context("fork").Pool(3) as pool:
-            results = pool.map(faults.log_through_inherited_filter, [0.3] * 6, chunksize=1)
+            results = pool.map(child_processes.log_through_inherited_filter, [0.3] * 6, chunksize=1)
     finally:
-        faults.INHERITED.clear()
+        child_processes.INHERITED.clear()
     assert len({r["pid"] for r in results}) >= 2
     for result in results:
         assert result["fields"]["ecs_task_arn"] == V4_TASK_ARN
@@ -253,7 +223,7 @@ def test_multiprocessing_spawn_children_fetch_on_their_own(
         monkeypatch.setenv(name, value)
     ctx = multiprocessing.get_context("spawn")
     with ctx.Pool(2) as pool:
-        results = pool.map(faults.log_until_enriched, [5.0, 5.0], chunksize=1)
+        results = pool.map(child_processes.log_until_enriched, [5.0, 5.0], chunksize=1)
     for result in results:
         assert result["fields"]["ecs_task_arn"] == V4_TASK_ARN
         assert result["enriched_after"] is not None
