@@ -13,14 +13,13 @@ import copy
 import json
 import logging
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from importlib import resources
 from typing import Any
 
 import structlog
 
 from ecs_log_context import EcsContext, EcsContextFilter, EcsContextProcessor, EcsJsonFormatter
-from ecs_log_context.mock.server import MockEndpoint
 
 from .capture import RecordCapture
 from .loopback import LoopbackServer, Reply
@@ -384,22 +383,6 @@ def expected_fields(launch_type: str, style: str = "flat", group: str = "default
 
 
 # -- endpoints -----------------------------------------------------------------------------------
-
-
-def mock_endpoints() -> Iterator[Callable[..., MockEndpoint]]:
-    """For a fixture: a factory of started mock endpoints, all stopped afterwards."""
-    started: list[MockEndpoint] = []
-
-    def start(**options: Any) -> MockEndpoint:
-        mock = MockEndpoint(**options).start()
-        started.append(mock)
-        return mock
-
-    try:
-        yield start
-    finally:
-        for mock in started:
-            mock.stop()
 
 
 ENDPOINT = "/v4/own-container"

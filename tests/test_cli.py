@@ -125,16 +125,6 @@ def stop(process: subprocess.Popen[str], signum: int) -> tuple[int, str]:
     return process.returncode, stderr
 
 
-@pytest.fixture
-def mock() -> Iterator[MockEndpoint]:
-    """The package's mock endpoint, started in this process on a free port."""
-    endpoint = MockEndpoint(port=0).start()
-    try:
-        yield endpoint
-    finally:
-        endpoint.stop()
-
-
 # -- demo -------------------------------------------------------------------------------------
 
 

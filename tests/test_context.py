@@ -14,7 +14,7 @@ import shutil
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -29,7 +29,6 @@ from .child_processes import run_in_fork
 from .documents import FIXTURES
 from .integrations import (
     expected_fields,
-    mock_endpoints,
     sample_task,
     serve_fault,
     serve_task,
@@ -44,20 +43,6 @@ AGENT_500 = Reply(500, json.dumps("Unable to generate metadata for v4 task"))
 AGENT_429 = Reply(429, "You have reached maximum request limit.", "text/plain; charset=utf-8")
 
 
-@pytest.fixture
-def start_mock() -> Iterator[Callable[..., MockEndpoint]]:
-    """Start mock endpoints: ``start_mock(launch_type=..., ...)``; all stopped afterwards."""
-    yield from mock_endpoints()
-
-
-@pytest.fixture
-def ec2(start_mock: Callable[..., MockEndpoint], monkeypatch: pytest.MonkeyPatch) -> MockEndpoint:
-    """The mock's EC2 sample on v4, its variable set."""
-    mock = start_mock(launch_type="EC2")
-    monkeypatch.setenv(V4, mock.v4_uri)
-    return mock
-
-
 def ready_context(**options: object) -> EcsContext:
     """A context that has had its first answer."""
     context = EcsContext(**options)  # type: ignore[arg-type]
@@ -68,14 +53,14 @@ def ready_context(**options: object) -> EcsContext:
 # -- states --------------------------------------------------------------------------------------
 
 
-def test_disabled(ec2: MockEndpoint, own_messages: list[logging.LogRecord]) -> None:
+def test_disabled(mock_on_v4: MockEndpoint, own_messages: list[logging.LogRecord]) -> None:
     """Disabled: state ``disabled``, no source, no fields, no request, no message."""
     context = EcsContext(enabled=False)
     assert Status("disabled", None, None, None, None, None, 0) == context.status()
     assert {} == context.fields()
     assert Status("disabled", None, None, None, None, None, 0) == context.refresh()
     assert context.wait_ready() is False
-    assert [] == ec2.requests
+    assert [] == mock_on_v4.requests
     assert [] == own_messages
 
 
@@ -116,12 +101,12 @@ def test_waiting(loopback: LoopbackServer, monkeypatch: pytest.MonkeyPatch) -> N
     assert {} == context.fields()
 
 
-def test_ready(ec2: MockEndpoint) -> None:
+def test_ready(mock_on_v4: MockEndpoint) -> None:
     """After the first answer: ``ready``, where from, when, and how long it took."""
     before = datetime.now(timezone.utc)
     context = ready_context()
     status = context.status()
-    assert ("ready", "v4", ec2.v4_uri, None, 1) == (
+    assert ("ready", "v4", mock_on_v4.v4_uri, None, 1) == (
         status.state,
         status.source,
         status.location,
@@ -150,11 +135,11 @@ def test_failing(loopback: LoopbackServer, monkeypatch: pytest.MonkeyPatch) -> N
     assert context.wait_ready(5) is False
 
 
-def test_failed_refresh_keeps_the_last_snapshot(ec2: MockEndpoint) -> None:
+def test_failed_refresh_keeps_the_last_snapshot(mock_on_v4: MockEndpoint) -> None:
     """A failed refresh after a success: ``stale``, the same fields and the same snapshot."""
     context = ready_context()
     fields, snapshot = context.fields(), context.snapshot
-    ec2.error_rate = 1.0
+    mock_on_v4.error_rate = 1.0
     status = context.refresh()
     assert "stale" == status.state
     assert status.last_error is not None
@@ -163,14 +148,16 @@ def test_failed_refresh_keeps_the_last_snapshot(ec2: MockEndpoint) -> None:
     assert snapshot is context.snapshot
     assert snapshot is not None
     assert snapshot.fetched_at == status.last_success
-    ec2.error_rate = 0.0
+    mock_on_v4.error_rate = 0.0
     assert ("ready", None) == (context.refresh().state, context.status().last_error)
 
 
 # -- fields, refresh, waits --------------------------------------------------------------------
 
 
-def test_fields_follow_the_settings(ec2: MockEndpoint, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_fields_follow_the_settings(
+    mock_on_v4: MockEndpoint, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """``fields()`` builds from the environment's field settings now, or from those given."""
     context = ready_context()
     assert EC2_DEFAULT == context.fields()
@@ -180,10 +167,10 @@ def test_fields_follow_the_settings(ec2: MockEndpoint, monkeypatch: pytest.Monke
     assert expected_fields("EC2", "nested") == context.fields()
 
 
-def test_refresh_fetches_now(ec2: MockEndpoint) -> None:
+def test_refresh_fetches_now(mock_on_v4: MockEndpoint) -> None:
     """``refresh()`` fetches in the calling thread: a changed answer shows at once."""
     context = ready_context()
-    ec2.task["Family"] = "checkout-api-canary"
+    mock_on_v4.task["Family"] = "checkout-api-canary"
     status = context.refresh()
     assert ("ready", 2) == (status.state, status.attempts)
     assert "checkout-api-canary" == context.fields()["ecs_task_family"]
@@ -258,7 +245,7 @@ def test_wait_ready_async_is_bounded(
     assert time.monotonic() - started < 2.0
 
 
-def test_default_is_one_per_process(ec2: MockEndpoint) -> None:
+def test_default_is_one_per_process(mock_on_v4: MockEndpoint) -> None:
     """``EcsContext.default()`` is the same object every time."""
     assert EcsContext.default() is EcsContext.default()
 
@@ -266,15 +253,15 @@ def test_default_is_one_per_process(ec2: MockEndpoint) -> None:
 # -- refreshing and retrying -------------------------------------------------------------------
 
 
-def test_ttl_refresh_shows_a_changed_answer(ec2: MockEndpoint) -> None:
+def test_ttl_refresh_shows_a_changed_answer(mock_on_v4: MockEndpoint) -> None:
     """With ttl=1, a changed answer shows within a few seconds, without anyone asking."""
     context = ready_context(ttl=1)
-    ec2.task["Revision"] = "8"
+    mock_on_v4.task["Revision"] = "8"
     assert wait_until(lambda: context.fields().get("ecs_task_revision") == "8", timeout=5.0)
     assert "ready" == context.status().state
 
 
-def test_proxies_and_credentials(ec2: MockEndpoint, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_proxies_and_credentials(mock_on_v4: MockEndpoint, monkeypatch: pytest.MonkeyPatch) -> None:
     """Proxy variables are ignored (the mock is reached directly); no credentials route is
     ever asked."""
     with socket.socket() as sock:
@@ -284,7 +271,7 @@ def test_proxies_and_credentials(ec2: MockEndpoint, monkeypatch: pytest.MonkeyPa
         monkeypatch.setenv(name, dead)
     context = ready_context()
     assert EC2_DEFAULT == context.fields()
-    assert 0 == ec2.credentials_request_count
+    assert 0 == mock_on_v4.credentials_request_count
 
 
 # -- the library's own messages ------------------------------------------------------------------
@@ -359,7 +346,7 @@ def test_metadata_file_becomes_ready(
     assert [logging.WARNING, logging.INFO] == [r.levelno for r in own_messages]
 
 
-def test_close_keeps_the_last_snapshot(ec2: MockEndpoint) -> None:
+def test_close_keeps_the_last_snapshot(mock_on_v4: MockEndpoint) -> None:
     """``close()`` stops refreshing; the fields stay in use."""
     context = ready_context()
     context.close()

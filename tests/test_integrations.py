@@ -15,7 +15,7 @@ import os
 import shutil
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +44,6 @@ from .integrations import (
     Integration,
     expected_fields,
     fields_from,
-    mock_endpoints,
     other_task,
     sample_task,
     serve_fault,
@@ -74,26 +73,12 @@ def integration(request: pytest.FixtureRequest) -> Integration:
     return Integration(request.param)
 
 
-@pytest.fixture
-def start_mock() -> Iterator[Callable[..., MockEndpoint]]:
-    """Start mock endpoints: ``start_mock(launch_type=..., ...)``; all stopped afterwards."""
-    yield from mock_endpoints()
-
-
 def point_at(monkeypatch: pytest.MonkeyPatch, mock: MockEndpoint, *names: str) -> dict[str, str]:
     """Set these variables of the mock's environment (v4's alone by default)."""
     environ = mock.environ()
     for name in names or (V4,):
         monkeypatch.setenv(name, environ[name])
     return environ
-
-
-@pytest.fixture
-def ec2(start_mock: Callable[..., MockEndpoint], monkeypatch: pytest.MonkeyPatch) -> MockEndpoint:
-    """The mock's EC2 sample on v4, its variable set."""
-    mock = start_mock(launch_type="EC2")
-    point_at(monkeypatch, mock)
-    return mock
 
 
 def ready(pipeline: Any, timeout: float = 5.0) -> Any:
@@ -132,7 +117,7 @@ def test_style_and_field_group(
     )
 
 
-def test_field_names_pick_single_fields(integration: Integration, ec2: MockEndpoint) -> None:
+def test_field_names_pick_single_fields(integration: Integration, mock_on_v4: MockEndpoint) -> None:
     """Field names may be listed one by one, mixed with a group, in any case."""
     pipeline = ready(integration.build(fields="Task_ID, default ,region"))
     values = SAMPLE_VALUES["EC2"]
@@ -144,7 +129,7 @@ def test_field_names_pick_single_fields(integration: Integration, ec2: MockEndpo
 
 
 def test_argument_beats_environment(
-    integration: Integration, ec2: MockEndpoint, monkeypatch: pytest.MonkeyPatch
+    integration: Integration, mock_on_v4: MockEndpoint, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """An explicit option wins over its variable, which wins over the default."""
     monkeypatch.setenv("ECS_LOG_CONTEXT_STYLE", "otel")
@@ -336,14 +321,16 @@ def test_startup_wait_is_bounded_whatever_the_endpoint_does(
 # -- caller keys, renames, tags ------------------------------------------------------------------
 
 
-def test_caller_keys_survive(integration: Integration, ec2: MockEndpoint) -> None:
+def test_caller_keys_survive(integration: Integration, mock_on_v4: MockEndpoint) -> None:
     """Keys the record already has win; the other fields are still added."""
     pipeline = ready(integration.build())
     caller = {"ecs_cluster": "mine", "ecs_task_family": "my-family"}
     assert {**EC2_DEFAULT, **caller} == pipeline.log(**caller)
 
 
-def test_caller_key_survives_in_nested_style(integration: Integration, ec2: MockEndpoint) -> None:
+def test_caller_key_survives_in_nested_style(
+    integration: Integration, mock_on_v4: MockEndpoint
+) -> None:
     """In the nested style, a caller's own ``ecs`` key wins whole."""
     pipeline = ready(integration.build(style="nested"))
     assert {"ecs": {"mine": True}} == pipeline.log(ecs={"mine": True})
@@ -351,7 +338,7 @@ def test_caller_key_survives_in_nested_style(integration: Integration, ec2: Mock
 
 @pytest.mark.parametrize("how", ["argument", "environment"])
 def test_overwrite_replaces_caller_keys(
-    integration: Integration, ec2: MockEndpoint, monkeypatch: pytest.MonkeyPatch, how: str
+    integration: Integration, mock_on_v4: MockEndpoint, monkeypatch: pytest.MonkeyPatch, how: str
 ) -> None:
     """With overwrite, the fields replace the keys the record already has."""
     if how == "argument":
@@ -370,7 +357,7 @@ def test_formatter_static_fields_win() -> None:
     assert {"message": "hello", "ecs_cluster": "static"} == json.loads(formatter.format(record))
 
 
-def test_renames(integration: Integration, ec2: MockEndpoint) -> None:
+def test_renames(integration: Integration, mock_on_v4: MockEndpoint) -> None:
     """``keys`` renames fields; the others keep their keys."""
     pipeline = ready(integration.build(keys="cluster=cluster_name,task_arn=task"))
     expected = dict(EC2_DEFAULT)
@@ -380,7 +367,7 @@ def test_renames(integration: Integration, ec2: MockEndpoint) -> None:
 
 
 def test_renames_from_environment(
-    integration: Integration, ec2: MockEndpoint, monkeypatch: pytest.MonkeyPatch
+    integration: Integration, mock_on_v4: MockEndpoint, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """``ECS_LOG_CONTEXT_KEYS`` renames as the argument does."""
     monkeypatch.setenv("ECS_LOG_CONTEXT_KEYS", "cluster=cluster_name, task_arn=task")
@@ -394,12 +381,12 @@ def test_renames_from_environment(
 
 
 def test_without_tags_task_with_tags_is_never_asked(
-    integration: Integration, ec2: MockEndpoint
+    integration: Integration, mock_on_v4: MockEndpoint
 ) -> None:
     """No tags asked: one fetch of ``/task`` and the container, never ``taskWithTags``."""
     pipeline = ready(integration.build())
     pipeline.log()
-    assert ["/v4/ID/task", "/v4/ID"] == paths(ec2)
+    assert ["/v4/ID/task", "/v4/ID"] == paths(mock_on_v4)
 
 
 @pytest.mark.parametrize(
@@ -408,17 +395,17 @@ def test_without_tags_task_with_tags_is_never_asked(
     ids=["all-tags", "named-tag"],
 )
 def test_tags(
-    integration: Integration, ec2: MockEndpoint, tags: str, wanted: dict[str, str]
+    integration: Integration, mock_on_v4: MockEndpoint, tags: str, wanted: dict[str, str]
 ) -> None:
     """Tags asked for come from ``taskWithTags``, asked on its own after the task and the
     container: once ``wait_ready()`` returns, records carry them."""
     pipeline = ready(integration.build(tags=tags))
     expected = {**EC2_DEFAULT, **{f"ecs_tag_{k}": v for k, v in wanted.items()}}
     assert expected == pipeline.log()
-    assert ["/v4/ID/task", "/v4/ID", "/v4/ID/taskWithTags"] == paths(ec2)
+    assert ["/v4/ID/task", "/v4/ID", "/v4/ID/taskWithTags"] == paths(mock_on_v4)
 
 
-def test_tags_asked_later_are_fetched(integration: Integration, ec2: MockEndpoint) -> None:
+def test_tags_asked_later_are_fetched(integration: Integration, mock_on_v4: MockEndpoint) -> None:
     """A view asking for tags on a context that is already ready gets them after a refetch."""
     ready(integration.build())
     pipeline = integration.build(tags="team", style="otel")
@@ -427,7 +414,7 @@ def test_tags_asked_later_are_fetched(integration: Integration, ec2: MockEndpoin
         **expected_fields("EC2", "otel"),
         "aws.ecs.task.tag.team": "payments",
     } == pipeline.log()
-    assert "/v4/ID/taskWithTags" in paths(ec2)
+    assert "/v4/ID/taskWithTags" in paths(mock_on_v4)
 
 
 # -- configuration -------------------------------------------------------------------------------
@@ -689,7 +676,7 @@ def test_filter_default_before_metadata_is_known(
         logger.handlers.clear()
 
 
-def test_named_filter_enriches_only_its_loggers(ec2: MockEndpoint) -> None:
+def test_named_filter_enriches_only_its_loggers(mock_on_v4: MockEndpoint) -> None:
     """``EcsContextFilter(name)`` enriches that logger's records and lets the others through."""
     ecs_filter = EcsContextFilter("tests.named")
     assert ecs_filter.context.wait_ready(5)
@@ -755,7 +742,7 @@ def test_off_ecs_does_nothing(integration: Integration, monkeypatch: pytest.Monk
     assert [] == records
 
 
-def test_one_context_per_process(ec2: MockEndpoint) -> None:
+def test_one_context_per_process(mock_on_v4: MockEndpoint) -> None:
     """A processor, a filter and a formatter from one environment share one context and
     one fetch."""
     pipelines = [Integration(kind).build() for kind in KINDS]
@@ -766,7 +753,7 @@ def test_one_context_per_process(ec2: MockEndpoint) -> None:
     # and the processor and filter built afterwards still share it
     assert EcsContextProcessor().context is EcsContextFilter().context is context
     time.sleep(0.2)
-    assert ["/v4/ID/task", "/v4/ID"] == paths(ec2)
+    assert ["/v4/ID/task", "/v4/ID"] == paths(mock_on_v4)
 
 
 # -- fork ----------------------------------------------------------------------------------------
