@@ -21,10 +21,10 @@ from ecs_log_context.mock._routes import Answer, Request, Served, answer
 from ecs_log_context.mock._task import TaskState, load_sample
 from ecs_log_context.mock._throttle import Throttle
 
-FIXTURES = Path(__file__).parent / "fixtures"
-AGENT_ERRORS: list[dict[str, Any]] = json.loads(
-    (FIXTURES / "error_responses_agent.json").read_text(encoding="utf-8")
-)["cases"]
+from .documents import fixture_json
+from .waiting import wait_until
+
+AGENT_ERRORS: list[dict[str, Any]] = fixture_json("error_responses_agent.json")["cases"]
 
 UNKNOWN_ID = "0b2c2ab6-unknown-endpoint"
 V4_TASK_KEYS = {
@@ -1184,9 +1184,7 @@ def test_serve_forever_returns_after_stop(client: httpx.Client) -> None:
     mock = MockEndpoint()
     thread = threading.Thread(target=mock.serve_forever, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 10
-    while not mock.port and time.monotonic() < deadline:
-        time.sleep(0.01)
+    wait_until(lambda: mock.port, 10)
 
     status = client.get(mock.v4_uri).status_code
     mock.stop()
