@@ -375,7 +375,9 @@ def fields_from(values: dict[str, str], style: str = "flat") -> dict[str, Any]:
     return out
 
 
-def expected_fields(launch_type: str, style: str = "flat", group: str = "default") -> dict:
+def expected_fields(
+    launch_type: str, style: str = "flat", group: str = "default"
+) -> dict[str, Any]:
     """What a record gets from the mock's sample of this launch type."""
     names = DEFAULT_GROUP if group == "default" else ALL_GROUP
     values = SAMPLE_VALUES[launch_type]
@@ -443,7 +445,9 @@ class FlippingTask:
     container answers the same task, so the endpoint itself never mixes the two.
     """
 
-    def __init__(self, server: LoopbackServer, first: dict, second: dict) -> None:
+    def __init__(
+        self, server: LoopbackServer, first: dict[str, Any], second: dict[str, Any]
+    ) -> None:
         self._tasks = (first, second)
         self._current = 0
         self._lock = threading.Lock()

@@ -21,6 +21,7 @@ from typing import Any, Literal
 __all__ = [
     "NOT_FOUND",
     "Behaviour",
+    "Fault",
     "LoopbackServer",
     "RefusingPort",
     "Reply",

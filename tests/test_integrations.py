@@ -50,7 +50,7 @@ from .integrations import (
     serve_task,
     v4_uri,
 )
-from .loopback import LoopbackServer, Reply
+from .loopback import Fault, LoopbackServer, Reply
 from .waiting import ecs_threads, settle_threads, wait_until
 
 V4 = "ECS_CONTAINER_METADATA_URI_V4"
@@ -305,7 +305,7 @@ def test_startup_wait_is_bounded_whatever_the_endpoint_does(
     integration: Integration,
     loopback: LoopbackServer,
     monkeypatch: pytest.MonkeyPatch,
-    fault: str,
+    fault: Fault,
 ) -> None:
     """A dripping, truncated or reset answer never holds the first call past its bound."""
     serve_fault(loopback, Reply(body=sample_task("EC2"), fault=fault, drip_every=0.1))
@@ -917,8 +917,8 @@ def test_records_never_mix_two_snapshots(
         refreshing.join(10)
     assert list(range(8)) == sorted(results)
     seen: set[str] = set()
-    for thread, outs in results.items():
-        assert [(thread, i) for i in range(2000)] == [(o["worker"], o["i"]) for o in outs]
+    for number, outs in results.items():
+        assert [(number, i) for i in range(2000)] == [(o["worker"], o["i"]) for o in outs]
         seen |= {
             json.dumps({k: v for k, v in o.items() if k not in ("worker", "i")}, sort_keys=True)
             for o in outs

@@ -52,9 +52,17 @@ V4_TASK_ARN = "arn:aws:ecs:us-west-2:111122223333:task/default/158d1c8083dd49d6b
 V2_TASK_ARN = "arn:aws:ecs:us-east-2:012345678910:task/9781c248-0edd-4cdb-9a93-f63cb662a5d3"
 
 
-def utc(*parts: int) -> datetime:
+def utc(  # noqa: PLR0917 -- the positional fields of datetime itself
+    year: int,
+    month: int,
+    day: int,
+    hour: int = 0,
+    minute: int = 0,
+    second: int = 0,
+    microsecond: int = 0,
+) -> datetime:
     """A datetime in UTC."""
-    return datetime(*parts, tzinfo=timezone.utc)
+    return datetime(year, month, day, hour, minute, second, microsecond, tzinfo=timezone.utc)
 
 
 def ecs_labels(cluster: str, name: str, task_arn: str, family: str, version: str) -> dict[str, str]:
@@ -105,7 +113,7 @@ def test_v2_task_nginx() -> None:
     assert ("RUNNING", "RUNNING") == (task.desired_status, task.known_status)
     assert utc(2018, 2, 1, 20, 55, 9, 372495) == task.pull_started_at
     assert utc(2018, 2, 1, 20, 55, 10, 552018) == task.pull_stopped_at
-    assert timezone.utc == task.pull_started_at.tzinfo  # type: ignore[union-attr]
+    assert timezone.utc == task.pull_started_at.tzinfo
     assert "us-east-2b" == task.availability_zone
     assert (None, None, None, None) == (
         task.limits,
@@ -951,7 +959,7 @@ def test_timestamps(text: str, expected: datetime) -> None:
     """RFC 3339 with Z or an offset and 0 to 9 fractional digits, kept in UTC."""
     created_at = ContainerMetadata.from_json({"CreatedAt": text}).created_at
     assert expected == created_at
-    assert timezone.utc == created_at.tzinfo  # type: ignore[union-attr]
+    assert timezone.utc == created_at.tzinfo
 
 
 @pytest.mark.parametrize(
