@@ -1,16 +1,21 @@
-"""Shared fixtures: a clean environment, fresh contexts, restored logging, loopback servers."""
+"""Shared fixtures: a clean environment, fresh contexts, restored logging, the package's mock
+endpoint, loopback servers, the library's own messages."""
 
 from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 
 from ecs_log_context.context import EcsContext
+from ecs_log_context.mock.server import MockEndpoint
 
-from .scripted_server import ScriptedServer, serve
+from .capture import library_records
+from .loopback import LoopbackServer
+from .waiting import settle_threads
 
 _OURS = ("ECS_LOG_CONTEXT_", "ECS_CONTAINER_METADATA")
 _ALSO = ("AWS_EXECUTION_ENV", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")
@@ -47,6 +52,49 @@ def restore_logging() -> Iterator[None]:
 
 
 @pytest.fixture
-def scripted() -> Iterator[ScriptedServer]:
-    """A loopback server whose answers the test scripts."""
-    yield from serve()
+def start_mock() -> Iterator[Callable[..., MockEndpoint]]:
+    """Start mock endpoints: ``start_mock(**options)`` takes `MockEndpoint`'s options; every
+    one started is stopped after the test."""
+    started: list[MockEndpoint] = []
+
+    def start(**options: Any) -> MockEndpoint:
+        mock = MockEndpoint(**options).start()
+        started.append(mock)
+        return mock
+
+    try:
+        yield start
+    finally:
+        for mock in started:
+            mock.stop()
+
+
+@pytest.fixture
+def mock(request: pytest.FixtureRequest, start_mock: Callable[..., MockEndpoint]) -> MockEndpoint:
+    """The package's mock endpoint, started for the test on a free port: the EC2 sample, or
+    the launch type the test parametrizes it with,
+    ``@pytest.mark.parametrize("mock", ["FARGATE"], indirect=True)``."""
+    return start_mock(launch_type=getattr(request, "param", "EC2"))
+
+
+@pytest.fixture
+def mock_on_v4(mock: MockEndpoint, monkeypatch: pytest.MonkeyPatch) -> MockEndpoint:
+    """`mock`, with ``ECS_CONTAINER_METADATA_URI_V4`` pointing at it."""
+    monkeypatch.setenv("ECS_CONTAINER_METADATA_URI_V4", mock.v4_uri)
+    return mock
+
+
+@pytest.fixture
+def loopback() -> Iterator[LoopbackServer]:
+    """A loopback server whose answers the test scripts (every path a 404 until then)."""
+    with LoopbackServer() as server:
+        yield server
+
+
+@pytest.fixture
+def own_messages() -> Iterator[list[logging.LogRecord]]:
+    """Every record on the ``ecs_log_context`` logger, INFO and above, from now on (once the
+    refreshers of earlier tests have ended)."""
+    settle_threads()
+    with library_records(logging.INFO) as said:
+        yield said.records

@@ -1,5 +1,5 @@
 """Shared helpers of the behaviour tests: one real logging pipeline per integration, the
-mock's samples and the fields they must give, loopback endpoints, and a forked child.
+mock's samples and the fields they must give, and loopback routes that serve them.
 
 Every pipeline is a real one: structlog's own processor chain ending in a JSON renderer, a
 `logging.Logger` whose handler carries the filter, a handler whose formatter is
@@ -12,21 +12,17 @@ from __future__ import annotations
 import copy
 import json
 import logging
-import os
-import select
-import signal
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from importlib import resources
 from typing import Any
 
 import structlog
 
 from ecs_log_context import EcsContext, EcsContextFilter, EcsContextProcessor, EcsJsonFormatter
-from ecs_log_context.mock.server import MockEndpoint
 
-from .scripted_server import Answer, ScriptedServer
+from .capture import RecordCapture
+from .loopback import LoopbackServer, Reply
 
 KINDS = ("structlog", "filter", "formatter")
 
@@ -37,27 +33,11 @@ STANDARD_ATTRIBUTES = frozenset(logging.makeLogRecord({}).__dict__) | {"message"
 # -- pipelines ---------------------------------------------------------------------------------
 
 
-class CaptureHandler(logging.Handler):
-    """Keeps what each record became: per thread the last one, and all of them in order."""
-
-    def __init__(self, convert: Callable[[logging.LogRecord], dict[str, Any]]) -> None:
-        super().__init__(logging.DEBUG)
-        self.convert = convert
-        self.outputs: list[tuple[str, dict[str, Any]]] = []
-        self._local = threading.local()
-
-    def emit(self, record: logging.LogRecord) -> None:
-        out = self.convert(record)
-        self._local.last = out
-        self.outputs.append((record.name, out))
-
-    @property
-    def last(self) -> dict[str, Any]:
-        """What the last record this thread logged became."""
-        return dict(self._local.last)
+Convert = Callable[[logging.LogRecord, str], dict[str, Any]]
+"""What a record became, from the record and the line its handler made of it."""
 
 
-def record_attributes(record: logging.LogRecord) -> dict[str, Any]:
+def record_attributes(record: logging.LogRecord, line: str = "") -> dict[str, Any]:
     """The attributes a caller (``extra=``) or a filter added to a record, shaped as JSON
     would show them (the otel style's one-element tuples as lists), as the other pipelines."""
     return {
@@ -81,12 +61,14 @@ class Pipeline:
         kind: str,
         enricher: Any,
         log: Callable[[str, dict[str, Any]], dict[str, Any]],
-        handler: CaptureHandler | None = None,
+        handler: RecordCapture | None = None,
+        convert: Convert = record_attributes,
     ) -> None:
         self.kind = kind
         self.enricher = enricher
         self.handler = handler
         self._log = log
+        self._convert = convert
 
     @property
     def context(self) -> EcsContext:
@@ -101,16 +83,19 @@ class Pipeline:
     def outputs(self) -> list[tuple[str, dict[str, Any]]]:
         """(logger name, what came out) of every record the handler saw."""
         assert self.handler is not None
-        return list(self.handler.outputs)
+        kept = zip(self.handler.records, self.handler.lines, strict=True)
+        return [(record.name, self._convert(record, line)) for record, line in kept]
 
 
 def _without(out: dict[str, Any], *names: str) -> dict[str, Any]:
     return {k: v for k, v in out.items() if k not in names}
 
 
-def _json_of(formatter: logging.Formatter, drop: str) -> Callable[[logging.LogRecord], dict]:
-    def convert(record: logging.LogRecord) -> dict[str, Any]:
-        return _without(json.loads(formatter.format(record)), drop)
+def _json_without(drop: str) -> Convert:
+    """The JSON line a formatter made of a record, without its message key."""
+
+    def convert(record: logging.LogRecord, line: str) -> dict[str, Any]:
+        return _without(json.loads(line), drop)
 
     return convert
 
@@ -146,23 +131,24 @@ def build(kind: str, **options: Any) -> Pipeline:
             return _without(json.loads(logger.info(message, **keys)), "event")
 
         return Pipeline(kind, processor, log_structlog)
+    handler = RecordCapture()
+    convert: Convert = record_attributes
     if kind == "filter":
         enricher: Any = EcsContextFilter(**options)
-        handler = CaptureHandler(record_attributes)
         handler.addFilter(enricher)
     elif kind == "formatter":
         enricher = EcsJsonFormatter(**formatter_options(options))
-        handler = CaptureHandler(_json_of(enricher, "message"))
         handler.setFormatter(enricher)
+        convert = _json_without("message")
     else:
         raise ValueError(kind)
     logger = _stdlib_logger(f"tests.{kind}", handler)
 
     def log_stdlib(message: str, keys: dict[str, Any]) -> dict[str, Any]:
         logger.info(message, extra=keys)
-        return handler.last
+        return convert(*handler.last())
 
-    return Pipeline(kind, enricher, log_stdlib, handler)
+    return Pipeline(kind, enricher, log_stdlib, handler, convert)
 
 
 def build_on_root(kind: str, **options: Any) -> Pipeline:
@@ -182,8 +168,9 @@ def build_on_root(kind: str, **options: Any) -> Pipeline:
             ],
             foreign_pre_chain=[structlog.stdlib.ExtraAdder(), enricher],
         )
-        handler = CaptureHandler(_json_of(formatter, "event"))
+        handler = RecordCapture()
         handler.setFormatter(formatter)
+        convert: Convert = _json_without("event")
         bound = structlog.wrap_logger(
             app,
             processors=[enricher, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
@@ -195,14 +182,15 @@ def build_on_root(kind: str, **options: Any) -> Pipeline:
             bound.info(message, **keys)
 
     else:
+        handler = RecordCapture()
         if kind == "filter":
             enricher = EcsContextFilter(**options)
-            handler = CaptureHandler(record_attributes)
             handler.addFilter(enricher)
+            convert = record_attributes
         else:
             enricher = EcsJsonFormatter(**formatter_options(options))
-            handler = CaptureHandler(_json_of(enricher, "message"))
             handler.setFormatter(enricher)
+            convert = _json_without("message")
 
         def emit(message: str, keys: dict[str, Any]) -> None:
             app.info(message, extra=keys)
@@ -213,9 +201,9 @@ def build_on_root(kind: str, **options: Any) -> Pipeline:
 
     def log_root(message: str, keys: dict[str, Any]) -> dict[str, Any]:
         emit(message, keys)
-        return handler.last
+        return convert(*handler.last())
 
-    return Pipeline(kind, enricher, log_root, handler)
+    return Pipeline(kind, enricher, log_root, handler, convert)
 
 
 class Integration:
@@ -387,7 +375,9 @@ def fields_from(values: dict[str, str], style: str = "flat") -> dict[str, Any]:
     return out
 
 
-def expected_fields(launch_type: str, style: str = "flat", group: str = "default") -> dict:
+def expected_fields(
+    launch_type: str, style: str = "flat", group: str = "default"
+) -> dict[str, Any]:
     """What a record gets from the mock's sample of this launch type."""
     names = DEFAULT_GROUP if group == "default" else ALL_GROUP
     values = SAMPLE_VALUES[launch_type]
@@ -395,22 +385,6 @@ def expected_fields(launch_type: str, style: str = "flat", group: str = "default
 
 
 # -- endpoints -----------------------------------------------------------------------------------
-
-
-def mock_endpoints() -> Iterator[Callable[..., MockEndpoint]]:
-    """For a fixture: a factory of started mock endpoints, all stopped afterwards."""
-    started: list[MockEndpoint] = []
-
-    def start(**options: Any) -> MockEndpoint:
-        mock = MockEndpoint(**options).start()
-        started.append(mock)
-        return mock
-
-    try:
-        yield start
-    finally:
-        for mock in started:
-            mock.stop()
 
 
 ENDPOINT = "/v4/own-container"
@@ -421,22 +395,22 @@ def own_container(task: dict[str, Any]) -> dict[str, Any]:
     return next(c for c in task["Containers"] if c["Type"] == "NORMAL")
 
 
-def serve_task(server: ScriptedServer, task: dict[str, Any]) -> None:
+def serve_task(server: LoopbackServer, task: dict[str, Any]) -> None:
     """Answer the v4 routes under `ENDPOINT` with this task and its first NORMAL container."""
     plain = {k: v for k, v in task.items() if k not in ("TaskTags", "ContainerInstanceTags")}
-    server.route(ENDPOINT + "/task", Answer(200, plain))
-    server.route(ENDPOINT + "/taskWithTags", Answer(200, task))
-    server.route(ENDPOINT, Answer(200, own_container(task)))
+    server.route(ENDPOINT + "/task", Reply(200, plain))
+    server.route(ENDPOINT + "/taskWithTags", Reply(200, task))
+    server.route(ENDPOINT, Reply(200, own_container(task)))
 
 
-def serve_fault(server: ScriptedServer, answer: Answer) -> None:
+def serve_fault(server: LoopbackServer, answer: Reply) -> None:
     """Answer every v4 route under `ENDPOINT` so."""
     for suffix in ("/task", "/taskWithTags", ""):
         server.route(ENDPOINT + suffix, answer)
 
 
-def v4_uri(server: ScriptedServer) -> str:
-    """The value of ``ECS_CONTAINER_METADATA_URI_V4`` for a scripted server."""
+def v4_uri(server: LoopbackServer) -> str:
+    """The value of ``ECS_CONTAINER_METADATA_URI_V4`` for a loopback server."""
     return server.url + ENDPOINT
 
 
@@ -465,86 +439,26 @@ OTHER_TASK_FIELDS = {
 
 
 class FlippingTask:
-    """Scripted v4 routes whose task flips between two at every fetch.
+    """Loopback v4 routes whose task flips between two at every fetch.
 
     A fetch asks ``/task`` then the container route: the flip happens on ``/task`` and the
     container answers the same task, so the endpoint itself never mixes the two.
     """
 
-    def __init__(self, server: ScriptedServer, first: dict, second: dict) -> None:
+    def __init__(
+        self, server: LoopbackServer, first: dict[str, Any], second: dict[str, Any]
+    ) -> None:
         self._tasks = (first, second)
         self._current = 0
         self._lock = threading.Lock()
         server.route(ENDPOINT + "/task", self._task)
         server.route(ENDPOINT, self._container)
 
-    def _task(self) -> Answer:
+    def _task(self) -> Reply:
         with self._lock:
             self._current ^= 1
-            return Answer(200, self._tasks[self._current])
+            return Reply(200, self._tasks[self._current])
 
-    def _container(self) -> Answer:
+    def _container(self) -> Reply:
         with self._lock:
-            return Answer(200, own_container(self._tasks[self._current]))
-
-
-# -- other processes and threads -----------------------------------------------------------------
-
-
-def ecs_threads() -> set[threading.Thread]:
-    """The library's refresher threads alive now."""
-    return {t for t in threading.enumerate() if t.name == "ecs-log-context"}
-
-
-def settle_threads(timeout: float = 5.0) -> None:
-    """Let the refreshers of earlier tests' contexts end (closed, they may still finish a
-    fetch in flight and say so), so that their last messages stay out of this test."""
-    deadline = time.monotonic() + timeout
-    while ecs_threads() and time.monotonic() < deadline:
-        time.sleep(0.01)
-
-
-def run_in_fork(body: Callable[[], Any], timeout: float = 15.0) -> Any:
-    """Run `body` in a forked child and return its JSON-able result.
-
-    The child is killed if it does not finish within `timeout` (a deadlock), which fails.
-    """
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: never returns into pytest
-        status = 0
-        try:
-            os.close(read_end)
-            try:
-                payload = json.dumps({"result": body()})
-            except BaseException as exc:
-                payload = json.dumps({"error": f"{type(exc).__name__}: {exc}"})
-            data = payload.encode()
-            while data:
-                data = data[os.write(write_end, data) :]
-        except BaseException:
-            status = 1
-        finally:
-            os._exit(status)
-    os.close(write_end)
-    deadline = time.monotonic() + timeout
-    chunks: list[bytes] = []
-    try:
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                os.kill(pid, signal.SIGKILL)
-                raise AssertionError(f"the forked child did not finish within {timeout} s")
-            ready, _, _ = select.select([read_end], [], [], remaining)
-            if ready:
-                chunk = os.read(read_end, 65536)
-                if not chunk:
-                    break
-                chunks.append(chunk)
-    finally:
-        os.close(read_end)
-        os.waitpid(pid, 0)
-    answer = json.loads(b"".join(chunks) or b"{}")
-    if "result" not in answer:
-        raise AssertionError(f"the forked child failed: {answer.get('error', 'no answer')}")
-    return answer["result"]
+            return Reply(200, own_container(self._tasks[self._current]))

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -19,7 +16,7 @@ from ecs_log_context.arn import (
     task_id,
 )
 
-FIXTURES = Path(__file__).parent / "fixtures"
+from .documents import fixture_json
 
 OLD_TASK = "arn:aws:ecs:us-east-2:012345678910:task/9781c248-0edd-4cdb-9a93-f63cb662a5d3"
 NEW_TASK = "arn:aws:ecs:us-west-2:111122223333:task/default/158d1c8083dd49d6b527399fd6414f5c"
@@ -28,12 +25,6 @@ GOV_TASK = "arn:aws-us-gov:ecs:us-gov-west-1:210987654321:task/7d2f0c1e-5b4a-4c3
 ISO_TASK = (
     "arn:aws-iso-b:ecs:us-isob-east-1:555566667777:task/batch/a1b2c3d4e5f60718293a4b5c6d7e8f90"
 )
-
-
-def load(name: str) -> dict[str, object]:
-    with (FIXTURES / name).open(encoding="utf-8") as file:
-        data: dict[str, object] = json.load(file)
-    return data
 
 
 @pytest.mark.parametrize(
@@ -210,7 +201,7 @@ def test_task_id_is_none_for_anything_else(value: str) -> None:
 )
 def test_task_id_of_every_fixture_is_the_last_part(name: str) -> None:
     """Every task ARN the fixtures carry gives its last path part as the id."""
-    task_arn = str(load(name)["TaskARN"])
+    task_arn = str(fixture_json(name)["TaskARN"])
     assert task_arn.rsplit("/", 1)[1] == task_id(task_arn)
 
 
@@ -244,8 +235,8 @@ def test_cluster_short_name(value: str, expected: str) -> None:
 
 def test_cluster_short_name_of_the_fixtures() -> None:
     """The Fargate fixture's ARN and the EC2 fixtures' short name both give ``default``."""
-    fargate = str(load("v4_task_fargate_awsdocs.json")["Cluster"])
-    ec2 = str(load("v4_task_ec2_awsvpc_awsdocs.json")["Cluster"])
+    fargate = str(fixture_json("v4_task_fargate_awsdocs.json")["Cluster"])
+    ec2 = str(fixture_json("v4_task_ec2_awsvpc_awsdocs.json")["Cluster"])
     assert ("default", "default") == (cluster_short_name(fargate), cluster_short_name(ec2))
 
 

@@ -23,9 +23,10 @@ from ecs_log_context import _cli as cli
 from ecs_log_context._cli import _output
 from ecs_log_context.mock import MockEndpoint
 
+from .documents import FIXTURES, fixture_text
+
 pytestmark = pytest.mark.timeout(60)
 
-FIXTURES = Path(__file__).parent / "fixtures"
 COMMAND = [sys.executable, "-m", "ecs_log_context"]
 TIMEOUT = 30.0
 EXPORTED = {
@@ -123,16 +124,6 @@ def stop(process: subprocess.Popen[str], signum: int) -> tuple[int, str]:
     process.send_signal(signum)
     _, stderr = process.communicate(timeout=TIMEOUT)
     return process.returncode, stderr
-
-
-@pytest.fixture
-def mock() -> Iterator[MockEndpoint]:
-    """The package's mock endpoint, started in this process on a free port."""
-    endpoint = MockEndpoint(port=0).start()
-    try:
-        yield endpoint
-    finally:
-        endpoint.stop()
 
 
 # -- demo -------------------------------------------------------------------------------------
@@ -439,7 +430,7 @@ def test_show_reads_the_metadata_file(tmp_path: Path) -> None:
     """With only ECS_CONTAINER_METADATA_FILE set, ``show`` reads the file."""
     path = tmp_path / "ecs-container-metadata.json"
     path.write_text(
-        (FIXTURES / "container_metadata_file_ready_awsdocs.json").read_text(encoding="utf-8"),
+        fixture_text("container_metadata_file_ready_awsdocs.json"),
         encoding="utf-8",
     )
 
@@ -568,7 +559,7 @@ def test_stats_from_the_metadata_file_exits_1(tmp_path: Path) -> None:
     """The metadata file has no stats: status 1 and a message saying so."""
     path = tmp_path / "metadata.json"
     path.write_text(
-        (FIXTURES / "container_metadata_file_ready_awsdocs.json").read_text(encoding="utf-8"),
+        fixture_text("container_metadata_file_ready_awsdocs.json"),
         encoding="utf-8",
     )
 

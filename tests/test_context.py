@@ -1,6 +1,6 @@
 """`EcsContext` itself: states, fields, refresh, waits, TTL, backoff, and its own messages.
 
-End to end against the package's mock endpoint or a scripted server on 127.0.0.1.
+End to end against the package's mock endpoint or a loopback server on 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import shutil
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -24,49 +24,23 @@ from ecs_log_context import EcsContext, EcsContextFilter, Status
 from ecs_log_context.mock.server import MockEndpoint
 from ecs_log_context.settings import FieldSettings
 
+from .capture import RecordCapture
+from .child_processes import run_in_fork
+from .documents import FIXTURES
 from .integrations import (
     expected_fields,
-    mock_endpoints,
-    run_in_fork,
     sample_task,
     serve_fault,
     serve_task,
-    settle_threads,
     v4_uri,
 )
-from .scripted_server import FIXTURES, Answer, ScriptedServer, wait_until
+from .loopback import LoopbackServer, Reply
+from .waiting import wait_until
 
 V4 = "ECS_CONTAINER_METADATA_URI_V4"
 EC2_DEFAULT = expected_fields("EC2")
-AGENT_500 = Answer(500, json.dumps("Unable to generate metadata for v4 task"))
-AGENT_429 = Answer(429, "You have reached maximum request limit.", "text/plain; charset=utf-8")
-
-
-@pytest.fixture
-def start_mock() -> Iterator[Callable[..., MockEndpoint]]:
-    """Start mock endpoints: ``start_mock(launch_type=..., ...)``; all stopped afterwards."""
-    yield from mock_endpoints()
-
-
-@pytest.fixture
-def ec2(start_mock: Callable[..., MockEndpoint], monkeypatch: pytest.MonkeyPatch) -> MockEndpoint:
-    """The mock's EC2 sample on v4, its variable set."""
-    mock = start_mock(launch_type="EC2")
-    monkeypatch.setenv(V4, mock.v4_uri)
-    return mock
-
-
-@pytest.fixture
-def own_messages() -> list[logging.LogRecord]:
-    """Every record on the ``ecs_log_context`` logger, INFO and above, from now on."""
-    settle_threads()
-    records: list[logging.LogRecord] = []
-    handler = logging.Handler()
-    handler.emit = records.append  # type: ignore[method-assign]
-    logger = logging.getLogger("ecs_log_context")
-    logger.setLevel(logging.INFO)
-    logger.addHandler(handler)
-    return records
+AGENT_500 = Reply(500, json.dumps("Unable to generate metadata for v4 task"))
+AGENT_429 = Reply(429, "You have reached maximum request limit.", "text/plain; charset=utf-8")
 
 
 def ready_context(**options: object) -> EcsContext:
@@ -79,14 +53,14 @@ def ready_context(**options: object) -> EcsContext:
 # -- states --------------------------------------------------------------------------------------
 
 
-def test_disabled(ec2: MockEndpoint, own_messages: list[logging.LogRecord]) -> None:
+def test_disabled(mock_on_v4: MockEndpoint, own_messages: list[logging.LogRecord]) -> None:
     """Disabled: state ``disabled``, no source, no fields, no request, no message."""
     context = EcsContext(enabled=False)
     assert Status("disabled", None, None, None, None, None, 0) == context.status()
     assert {} == context.fields()
     assert Status("disabled", None, None, None, None, None, 0) == context.refresh()
     assert context.wait_ready() is False
-    assert [] == ec2.requests
+    assert [] == mock_on_v4.requests
     assert [] == own_messages
 
 
@@ -115,24 +89,24 @@ def test_forced_source_without_its_variable(
     assert [logging.WARNING] == [r.levelno for r in own_messages]
 
 
-def test_waiting(scripted: ScriptedServer, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_waiting(loopback: LoopbackServer, monkeypatch: pytest.MonkeyPatch) -> None:
     """Before the first answer: ``waiting``, with the source known and no fields."""
-    serve_fault(scripted, Answer(fault="hang"))
-    monkeypatch.setenv(V4, v4_uri(scripted))
+    serve_fault(loopback, Reply(fault="hang"))
+    monkeypatch.setenv(V4, v4_uri(loopback))
     monkeypatch.setenv("ECS_LOG_CONTEXT_TIMEOUT", "5")
     context = EcsContext()
     status = context.status()
-    assert ("waiting", "v4", v4_uri(scripted)) == (status.state, status.source, status.location)
+    assert ("waiting", "v4", v4_uri(loopback)) == (status.state, status.source, status.location)
     assert (None, None, None) == (status.last_error, status.last_success, status.fetch_duration)
     assert {} == context.fields()
 
 
-def test_ready(ec2: MockEndpoint) -> None:
+def test_ready(mock_on_v4: MockEndpoint) -> None:
     """After the first answer: ``ready``, where from, when, and how long it took."""
     before = datetime.now(timezone.utc)
     context = ready_context()
     status = context.status()
-    assert ("ready", "v4", ec2.v4_uri, None, 1) == (
+    assert ("ready", "v4", mock_on_v4.v4_uri, None, 1) == (
         status.state,
         status.source,
         status.location,
@@ -146,26 +120,26 @@ def test_ready(ec2: MockEndpoint) -> None:
     assert EC2_DEFAULT == context.fields()
 
 
-def test_failing(scripted: ScriptedServer, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failing(loopback: LoopbackServer, monkeypatch: pytest.MonkeyPatch) -> None:
     """No success yet: ``failing``, the error says which URL answered what; no fields."""
-    serve_fault(scripted, AGENT_500)
-    monkeypatch.setenv(V4, v4_uri(scripted))
+    serve_fault(loopback, AGENT_500)
+    monkeypatch.setenv(V4, v4_uri(loopback))
     context = EcsContext()
     assert wait_until(lambda: context.status().state == "failing", timeout=5.0)
     status = context.status()
     assert status.last_error is not None
-    assert v4_uri(scripted) + "/task" in status.last_error
+    assert v4_uri(loopback) + "/task" in status.last_error
     assert "500" in status.last_error
     assert (None, None) == (status.last_success, status.fetch_duration)
     assert {} == context.fields()
     assert context.wait_ready(5) is False
 
 
-def test_failed_refresh_keeps_the_last_snapshot(ec2: MockEndpoint) -> None:
+def test_failed_refresh_keeps_the_last_snapshot(mock_on_v4: MockEndpoint) -> None:
     """A failed refresh after a success: ``stale``, the same fields and the same snapshot."""
     context = ready_context()
     fields, snapshot = context.fields(), context.snapshot
-    ec2.error_rate = 1.0
+    mock_on_v4.error_rate = 1.0
     status = context.refresh()
     assert "stale" == status.state
     assert status.last_error is not None
@@ -174,14 +148,16 @@ def test_failed_refresh_keeps_the_last_snapshot(ec2: MockEndpoint) -> None:
     assert snapshot is context.snapshot
     assert snapshot is not None
     assert snapshot.fetched_at == status.last_success
-    ec2.error_rate = 0.0
+    mock_on_v4.error_rate = 0.0
     assert ("ready", None) == (context.refresh().state, context.status().last_error)
 
 
 # -- fields, refresh, waits --------------------------------------------------------------------
 
 
-def test_fields_follow_the_settings(ec2: MockEndpoint, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_fields_follow_the_settings(
+    mock_on_v4: MockEndpoint, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """``fields()`` builds from the environment's field settings now, or from those given."""
     context = ready_context()
     assert EC2_DEFAULT == context.fields()
@@ -191,19 +167,19 @@ def test_fields_follow_the_settings(ec2: MockEndpoint, monkeypatch: pytest.Monke
     assert expected_fields("EC2", "nested") == context.fields()
 
 
-def test_refresh_fetches_now(ec2: MockEndpoint) -> None:
+def test_refresh_fetches_now(mock_on_v4: MockEndpoint) -> None:
     """``refresh()`` fetches in the calling thread: a changed answer shows at once."""
     context = ready_context()
-    ec2.task["Family"] = "checkout-api-canary"
+    mock_on_v4.task["Family"] = "checkout-api-canary"
     status = context.refresh()
     assert ("ready", 2) == (status.state, status.attempts)
     assert "checkout-api-canary" == context.fields()["ecs_task_family"]
 
 
-def test_wait_ready_is_bounded(scripted: ScriptedServer, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_wait_ready_is_bounded(loopback: LoopbackServer, monkeypatch: pytest.MonkeyPatch) -> None:
     """``wait_ready(timeout)`` returns False within its bound when the endpoint hangs."""
-    serve_fault(scripted, Answer(fault="hang"))
-    monkeypatch.setenv(V4, v4_uri(scripted))
+    serve_fault(loopback, Reply(fault="hang"))
+    monkeypatch.setenv(V4, v4_uri(loopback))
     monkeypatch.setenv("ECS_LOG_CONTEXT_TIMEOUT", "5")
     context = EcsContext()
     started = time.monotonic()
@@ -212,11 +188,11 @@ def test_wait_ready_is_bounded(scripted: ScriptedServer, monkeypatch: pytest.Mon
 
 
 def test_wait_ready_returns_after_a_failed_first_answer(
-    scripted: ScriptedServer, monkeypatch: pytest.MonkeyPatch
+    loopback: LoopbackServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """``wait_ready()`` without a timeout ends with the first answer, even a failure."""
-    serve_fault(scripted, Answer(fault="hang"))
-    monkeypatch.setenv(V4, v4_uri(scripted))
+    serve_fault(loopback, Reply(fault="hang"))
+    monkeypatch.setenv(V4, v4_uri(loopback))
     monkeypatch.setenv("ECS_LOG_CONTEXT_TIMEOUT", "0.2")
     context = EcsContext()
     started = time.monotonic()
@@ -257,11 +233,11 @@ def test_wait_ready_async_keeps_the_loop_running(
 
 
 def test_wait_ready_async_is_bounded(
-    scripted: ScriptedServer, monkeypatch: pytest.MonkeyPatch
+    loopback: LoopbackServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """``await wait_ready_async(timeout)`` returns False within its bound on a hung endpoint."""
-    serve_fault(scripted, Answer(fault="hang"))
-    monkeypatch.setenv(V4, v4_uri(scripted))
+    serve_fault(loopback, Reply(fault="hang"))
+    monkeypatch.setenv(V4, v4_uri(loopback))
     monkeypatch.setenv("ECS_LOG_CONTEXT_TIMEOUT", "5")
     context = EcsContext()
     started = time.monotonic()
@@ -269,7 +245,7 @@ def test_wait_ready_async_is_bounded(
     assert time.monotonic() - started < 2.0
 
 
-def test_default_is_one_per_process(ec2: MockEndpoint) -> None:
+def test_default_is_one_per_process(mock_on_v4: MockEndpoint) -> None:
     """``EcsContext.default()`` is the same object every time."""
     assert EcsContext.default() is EcsContext.default()
 
@@ -277,15 +253,15 @@ def test_default_is_one_per_process(ec2: MockEndpoint) -> None:
 # -- refreshing and retrying -------------------------------------------------------------------
 
 
-def test_ttl_refresh_shows_a_changed_answer(ec2: MockEndpoint) -> None:
+def test_ttl_refresh_shows_a_changed_answer(mock_on_v4: MockEndpoint) -> None:
     """With ttl=1, a changed answer shows within a few seconds, without anyone asking."""
     context = ready_context(ttl=1)
-    ec2.task["Revision"] = "8"
+    mock_on_v4.task["Revision"] = "8"
     assert wait_until(lambda: context.fields().get("ecs_task_revision") == "8", timeout=5.0)
     assert "ready" == context.status().state
 
 
-def test_proxies_and_credentials(ec2: MockEndpoint, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_proxies_and_credentials(mock_on_v4: MockEndpoint, monkeypatch: pytest.MonkeyPatch) -> None:
     """Proxy variables are ignored (the mock is reached directly); no credentials route is
     ever asked."""
     with socket.socket() as sock:
@@ -295,30 +271,30 @@ def test_proxies_and_credentials(ec2: MockEndpoint, monkeypatch: pytest.MonkeyPa
         monkeypatch.setenv(name, dead)
     context = ready_context()
     assert EC2_DEFAULT == context.fields()
-    assert 0 == ec2.credentials_request_count
+    assert 0 == mock_on_v4.credentials_request_count
 
 
 # -- the library's own messages ------------------------------------------------------------------
 
 
 def test_messages_once_per_change_of_state(
-    scripted: ScriptedServer,
+    loopback: LoopbackServer,
     monkeypatch: pytest.MonkeyPatch,
     own_messages: list[logging.LogRecord],
 ) -> None:
     """failing, ready, stale, ready: one message on ``ecs_log_context`` per change, none for
     the repeats."""
-    serve_fault(scripted, AGENT_500)
-    monkeypatch.setenv(V4, v4_uri(scripted))
+    serve_fault(loopback, AGENT_500)
+    monkeypatch.setenv(V4, v4_uri(loopback))
     monkeypatch.setenv("ECS_LOG_CONTEXT_TTL", "0")
     context = EcsContext()
     assert wait_until(lambda: context.status().state == "failing", timeout=5.0)
     assert ["failing", "failing"] == [context.refresh().state for _ in range(2)]
-    serve_task(scripted, sample_task("EC2"))
+    serve_task(loopback, sample_task("EC2"))
     assert ["ready", "ready"] == [context.refresh().state for _ in range(2)]
-    serve_fault(scripted, AGENT_500)
+    serve_fault(loopback, AGENT_500)
     assert ["stale", "stale"] == [context.refresh().state for _ in range(2)]
-    serve_task(scripted, sample_task("EC2"))
+    serve_task(loopback, sample_task("EC2"))
     assert "ready" == context.refresh().state
     assert [
         ("ecs_log_context", logging.WARNING),
@@ -333,19 +309,18 @@ def test_messages_once_per_change_of_state(
 
 
 def test_messages_stay_off_root_handlers_when_propagation_is_off(
-    scripted: ScriptedServer,
+    loopback: LoopbackServer,
     monkeypatch: pytest.MonkeyPatch,
     own_messages: list[logging.LogRecord],
 ) -> None:
     """The messages are records of ``ecs_log_context`` itself: with its propagation off, the
     root logger's handlers see none of them."""
-    seen_by_root: list[logging.LogRecord] = []
-    root_handler = logging.Handler()
-    root_handler.emit = seen_by_root.append  # type: ignore[method-assign]
+    root_handler = RecordCapture()
+    seen_by_root = root_handler.records
     logging.getLogger().addHandler(root_handler)
     logging.getLogger("ecs_log_context").propagate = False
-    serve_fault(scripted, AGENT_500)
-    monkeypatch.setenv(V4, v4_uri(scripted))
+    serve_fault(loopback, AGENT_500)
+    monkeypatch.setenv(V4, v4_uri(loopback))
     context = EcsContext()
     assert wait_until(lambda: context.status().state == "failing", timeout=5.0)
     assert wait_until(lambda: len(own_messages) == 1, timeout=2.0)
@@ -371,7 +346,7 @@ def test_metadata_file_becomes_ready(
     assert [logging.WARNING, logging.INFO] == [r.levelno for r in own_messages]
 
 
-def test_close_keeps_the_last_snapshot(ec2: MockEndpoint) -> None:
+def test_close_keeps_the_last_snapshot(mock_on_v4: MockEndpoint) -> None:
     """``close()`` stops refreshing; the fields stay in use."""
     context = ready_context()
     context.close()
@@ -382,11 +357,11 @@ def test_close_keeps_the_last_snapshot(ec2: MockEndpoint) -> None:
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="os.fork() is not available")
 @pytest.mark.filterwarnings("ignore:.*fork.*:DeprecationWarning")
 def test_forked_child_refreshes_after_its_ttl(
-    scripted: ScriptedServer, monkeypatch: pytest.MonkeyPatch
+    loopback: LoopbackServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A forked child keeps the inherited snapshot, then refreshes on its own after the TTL."""
-    serve_task(scripted, sample_task("EC2"))
-    monkeypatch.setenv(V4, v4_uri(scripted))
+    serve_task(loopback, sample_task("EC2"))
+    monkeypatch.setenv(V4, v4_uri(loopback))
     context = ready_context(ttl=1)
     changed = sample_task("EC2")
     changed["Revision"] = "8"
@@ -396,7 +371,7 @@ def test_forked_child_refreshes_after_its_ttl(
         wait_until(lambda: context.fields().get("ecs_task_revision") == "8", timeout=5.0)
         return [first, context.fields().get("ecs_task_revision")]
 
-    serve_task(scripted, changed)  # the parent may refresh too: the child's snapshot is its own
+    serve_task(loopback, changed)  # the parent may refresh too: the child's snapshot is its own
     assert ["7", "8"] == run_in_fork(child)
 
 

@@ -92,16 +92,6 @@ def ecs_values(record: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in record.items() if key.startswith("ecs_")}
 
 
-@pytest.fixture
-def mock() -> Iterator[MockEndpoint]:
-    """The mock endpoint serving the EC2 sample task."""
-    endpoint = MockEndpoint(launch_type="EC2").start()
-    try:
-        yield endpoint
-    finally:
-        endpoint.stop()
-
-
 def test_structlog_json_enriched(mock: MockEndpoint) -> None:
     """Every structlog event of structlog_json.py carries the task's six default fields."""
     result = run_example("structlog_json", off_ecs_environ() | mock.environ())

@@ -34,19 +34,9 @@ from structlog.testing import CapturingLogger
 
 from ecs_log_context import EcsContextFilter, EcsContextProcessor, EcsJsonFormatter
 
-from .faults import (
-    ENDPOINT_ID,
-    NOT_FOUND,
-    V4_CONTAINER,
-    V4_TASK,
-    EndpointLog,
-    FaultServer,
-    ListHandler,
-    RefusingPort,
-    Reply,
-    healthy_routes,
-    json_reply,
-)
+from .capture import RecordCapture, library_records
+from .documents import ENDPOINT_ID, V4_CONTAINER, V4_TASK, healthy_routes
+from .loopback import NOT_FOUND, LoopbackServer, RefusingPort, Reply, json_reply
 
 TIMEOUT = 0.4  # the library's timeout in every scenario
 WINDOW = 3.0  # seconds the endpoint fails before it recovers
@@ -121,13 +111,13 @@ FAULTS = [
     Fault(
         "drip_within_read_timeout",
         "v4",
-        _on_task(Reply(200, _task(), fault="drip", every=0.15)),
+        _on_task(Reply(200, _task(), fault="drip", drip_every=0.15)),
         "took over 0.8 s",
     ),
     Fault(
         "drip_beyond_read_timeout",
         "v4",
-        _on_task(Reply(200, _task(), fault="drip", every=0.7)),
+        _on_task(Reply(200, _task(), fault="drip", drip_every=0.7)),
         "no answer within 0.4 s",
     ),
     Fault("close_mid_body", "v4", _on_task(Reply(200, _task(), fault="close")), "connection"),
@@ -306,17 +296,17 @@ class _Identity:
         return event_dict
 
 
-def _scenario(fault: Fault, said: EndpointLog, run: Run) -> None:  # noqa: PLR0912
+def _scenario(fault: Fault, said: RecordCapture, run: Run) -> None:  # noqa: PLR0912
     prefix = {"v4": f"/v4/{ENDPOINT_ID}", "v3": f"/v3/{ENDPOINT_ID}", "v2": ""}[fault.version]
-    other = FaultServer(healthy_routes(fault.version, prefix)).start()  # bait for redirects
+    other = LoopbackServer(healthy_routes(fault.version, prefix)).start()  # bait for redirects
     refusing: RefusingPort | None = None
-    server: FaultServer | None = None
+    server: LoopbackServer | None = None
     try:
         if fault.refused:
             refusing = RefusingPort()
             url = refusing.url
         else:
-            server = FaultServer().start()
+            server = LoopbackServer().start()
             url = server.url
             server.behave(fault.failing(url, prefix, other.url))
         environ = _environ(fault.version, url, prefix)
@@ -326,7 +316,7 @@ def _scenario(fault: Fault, said: EndpointLog, run: Run) -> None:  # noqa: PLR09
         log = logging.getLogger(f"faults.{fault.name}")
         log.propagate = False
         log.setLevel(logging.INFO)
-        plain, as_json = ListHandler(), ListHandler()
+        plain, as_json = RecordCapture(), RecordCapture()
         capture = CapturingLogger()
 
         started = time.monotonic()
@@ -370,7 +360,9 @@ def _scenario(fault: Fault, said: EndpointLog, run: Run) -> None:  # noqa: PLR09
                 run.state_at_flip = status.state
                 run.last_error_at_flip = status.last_error
                 run.requests_in_window = (
-                    status.attempts if server is None else server.count(started, flip_at)
+                    status.attempts
+                    if server is None
+                    else server.count(since=started, until=flip_at)
                 )
                 healthy = healthy_routes(fault.version, prefix)
                 if refusing is not None:
@@ -433,7 +425,7 @@ def run_matrix(faults: list[Fault]) -> dict[str, Run]:
     # the scenarios, so that their construction times measure construction alone.
     import ecs_log_context._fetch  # noqa: F401
 
-    with EndpointLog.capture() as said:
+    with library_records() as said:
         threads = [
             threading.Thread(target=_scenario, args=(f, said, runs[f.name]), name=f.name)
             for f in faults

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import copy
 import unicodedata
-from typing import Any, NamedTuple
+from collections.abc import Mapping
+from typing import Any, NamedTuple, cast
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -14,7 +15,7 @@ from ecs_log_context.fields import build_fields, field_keys
 from ecs_log_context.models import ContainerMetadata, TaskMetadata
 from ecs_log_context.settings import FieldSettings
 
-from .scripted_server import fixture_json
+from .documents import fixture_json
 
 # --- The fixtures, as the models read them -------------------------------------------------------
 
@@ -450,10 +451,11 @@ class Case(NamedTuple):
     style: str
     fields: str
     tags: str | None
-    expected: dict[str, object]
+    expected: Mapping[str, object]
 
 
-CASES = [Case(*case) for case in [
+Row = tuple[str, TaskMetadata, ContainerMetadata, str, str, str | None, Mapping[str, object]]
+ROWS: list[Row] = [
     ("ec2-flat-default", EC2_TASK, EC2_CONTAINER, "flat", "default", None, EC2_FLAT_DEFAULT),
     ("ec2-flat-all", EC2_TASK, EC2_CONTAINER, "flat", "all", None, EC2_FLAT_ALL),
     ("ec2-otel-default", EC2_TASK, EC2_CONTAINER, "otel", "default", None, EC2_OTEL_DEFAULT),
@@ -486,7 +488,8 @@ CASES = [Case(*case) for case in [
      TAGS_OTEL_DEFAULT_TAG),
     ("tags-nested-default-named", TAGS_TASK, TAGS_CONTAINER, "nested", "default", "tag-use",
      TAGS_NESTED_DEFAULT_TAG),
-]]  # fmt: skip
+]  # fmt: skip
+CASES = [Case(*row) for row in ROWS]
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
@@ -1131,7 +1134,11 @@ def test_never_empty_none_or_raw_newline(
     assert [] == [leaf for leaf in leaves if not isinstance(leaf, str)]
     bad = [v for v in leaves if isinstance(v, str) and any(ord(c) < 32 or ord(c) == 127 for c in v)]
     assert [] == bad
-    keys = list(built["ecs"]) if style == "nested" and built else list(built)
+    keys = (
+        list(cast("dict[str, object]", built["ecs"]))
+        if style == "nested" and built
+        else list(built)
+    )
     assert [] == [k for k in keys if any(ord(c) < 32 or ord(c) == 127 for c in k)]
     if style == "nested":
         assert list(built) in ([], ["ecs"])

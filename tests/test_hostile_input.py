@@ -38,26 +38,17 @@ from ecs_log_context.fields import build_fields
 from ecs_log_context.mock.server import MockEndpoint
 from ecs_log_context.settings import ALL_FIELDS, FieldSettings
 
-from .faults import (
-    ENDPOINT_ID,
-    V4_CONTAINER,
-    V4_TASK,
-    V4_TASK_ARN,
-    EndpointLog,
-    FaultServer,
-    ListHandler,
-    Reply,
-    healthy_routes,
-    json_reply,
-)
+from .capture import RecordCapture, library_records
+from .documents import ENDPOINT_ID, V4_CONTAINER, V4_TASK, V4_TASK_ARN, healthy_routes
+from .loopback import LoopbackServer, Reply, json_reply
 
 PREFIX = f"/v4/{ENDPOINT_ID}"
 HUGE = "x" * (1024 * 1024)
 
 
 @pytest.fixture(scope="module")
-def healthy() -> Iterator[FaultServer]:
-    with FaultServer(healthy_routes("v4", PREFIX)) as server:
+def healthy() -> Iterator[LoopbackServer]:
+    with LoopbackServer(healthy_routes("v4", PREFIX)) as server:
         yield server
 
 
@@ -72,7 +63,7 @@ def _log_through_everything(environ: dict[str, str], **options: Any) -> list[dic
     processor = EcsContextProcessor(environ=environ, **options)
     ecs_filter = EcsContextFilter(environ=environ, **options)
     formatter = EcsJsonFormatter("%(message)s", environ=environ, **options)
-    plain, as_json = ListHandler(), ListHandler()
+    plain, as_json = RecordCapture(), RecordCapture()
     plain.addFilter(ecs_filter)
     as_json.setFormatter(formatter)
     log = logging.getLogger("hostile.env")
@@ -185,7 +176,7 @@ ACCEPTED: dict[str, list[str]] = {
 }
 
 
-def _base(server: FaultServer, variable: str) -> dict[str, str]:
+def _base(server: LoopbackServer, variable: str) -> dict[str, str]:
     environ = {"ECS_CONTAINER_METADATA_URI_V4": server.url + PREFIX}
     if variable != "ECS_LOG_CONTEXT_TIMEOUT":
         environ["ECS_LOG_CONTEXT_TIMEOUT"] = "1.0"
@@ -204,7 +195,7 @@ def _cases(table: dict[str, list[str]]) -> list[Any]:
 
 @pytest.mark.parametrize(("variable", "value"), _cases(REFUSED))
 def test_unusable_variables_are_refused_at_construction(
-    healthy: FaultServer, variable: str, value: str
+    healthy: LoopbackServer, variable: str, value: str
 ) -> None:
     environ = {**_base(healthy, variable), variable: value}
     for build in (EcsContextProcessor, EcsContextFilter, EcsJsonFormatter):
@@ -219,7 +210,7 @@ def test_unusable_variables_are_refused_at_construction(
 
 
 @pytest.mark.parametrize(("variable", "value"), _cases(ACCEPTED))
-def test_usable_variables_enrich(healthy: FaultServer, variable: str, value: str) -> None:
+def test_usable_variables_enrich(healthy: LoopbackServer, variable: str, value: str) -> None:
     environ = {**_base(healthy, variable), variable: value}
     for fields in _log_through_everything(environ):
         assert V4_TASK_ARN in json.dumps(fields)  # enriched, whatever the style or names
@@ -227,7 +218,7 @@ def test_usable_variables_enrich(healthy: FaultServer, variable: str, value: str
 
 @pytest.mark.parametrize("blank", BLANK, ids=["empty", "space", "whitespace"])
 @pytest.mark.parametrize("variable", sorted({*REFUSED, *ACCEPTED}))
-def test_blank_variables_count_as_unset(healthy: FaultServer, variable: str, blank: str) -> None:
+def test_blank_variables_count_as_unset(healthy: LoopbackServer, variable: str, blank: str) -> None:
     environ = {**_base(healthy, variable), variable: blank}
     got = _log_through_everything(environ)
     expected = _log_through_everything(_base(healthy, variable))
@@ -238,7 +229,7 @@ def test_blank_variables_count_as_unset(healthy: FaultServer, variable: str, bla
     "value", ["", "  ", "lambda", "AWS_Lambda_python3.12", "aws_ecs_ec2", HUGE]
 )
 def test_execution_env_that_is_not_ecs_means_off_ecs_at_once(value: str) -> None:
-    with EndpointLog.capture() as said:
+    with library_records() as said:
         processor = EcsContextProcessor(environ={"AWS_EXECUTION_ENV": value}, timeout=5)
         event = processor(None, "info", {"event": "e"})
     assert event == {"event": "e"}
@@ -289,7 +280,7 @@ def test_wrong_argument_types_are_refused_at_construction(name: str, value: obje
         assert "s3cr3t-pw" not in str(raised.value)
 
 
-def test_context_and_its_options_together_are_refused(healthy: FaultServer) -> None:
+def test_context_and_its_options_together_are_refused(healthy: LoopbackServer) -> None:
     processor = EcsContextProcessor(environ=_base(healthy, ""))
     with pytest.raises(TypeError):
         EcsContextFilter(context=processor.context, timeout=1)
@@ -316,7 +307,7 @@ def test_hostile_metadata_files_fail_quietly(tmp_path: Path, target: str) -> Non
         path.write_bytes(b" " * (5 * 1024 * 1024))
     if target == "dev_zero" and not path.exists():
         pytest.skip("no /dev/zero")
-    with EndpointLog.capture() as said:
+    with library_records() as said:
         fields = _log_through_everything(
             {"ECS_CONTAINER_METADATA_FILE": str(path), "ECS_LOG_CONTEXT_TIMEOUT": "1"}
         )
@@ -331,7 +322,7 @@ def test_a_fifo_as_the_metadata_file_does_not_block_forever(tmp_path: Path) -> N
     fifo = tmp_path / "metadata.fifo"
     os.mkfifo(fifo)
     ecs_filter = EcsContextFilter(environ={"ECS_CONTAINER_METADATA_FILE": str(fifo)}, timeout=0.3)
-    handler = ListHandler()
+    handler = RecordCapture()
     handler.addFilter(ecs_filter)
     log = logging.getLogger("hostile.fifo")
     log.propagate = False
@@ -352,7 +343,7 @@ def test_a_fifo_as_the_metadata_file_does_not_block_forever(tmp_path: Path) -> N
 
 @pytest.mark.parametrize("attribute", ["exc_info", "args", "msg", "levelname", "created"])
 def test_keys_cannot_overwrite_the_records_own_attributes(
-    healthy: FaultServer, attribute: str, capsys: pytest.CaptureFixture[str]
+    healthy: LoopbackServer, attribute: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     environ = {
         **_base(healthy, ""),
@@ -388,8 +379,10 @@ PROXY_VARIABLES = (
 )
 
 
-def test_proxy_variables_are_ignored(monkeypatch: pytest.MonkeyPatch, healthy: FaultServer) -> None:
-    with FaultServer(lambda path: json_reply(V4_TASK)) as proxy:
+def test_proxy_variables_are_ignored(
+    monkeypatch: pytest.MonkeyPatch, healthy: LoopbackServer
+) -> None:
+    with LoopbackServer(lambda path: json_reply(V4_TASK)) as proxy:
         for name in PROXY_VARIABLES:
             monkeypatch.setenv(name, proxy.url)
         monkeypatch.setenv("NO_PROXY", "")
@@ -441,18 +434,20 @@ NASTY_CONTAINER = {**V4_CONTAINER, "Name": "curl\n\tINFO forged", "Image": "img\
 
 
 @pytest.fixture(scope="module")
-def nasty() -> Iterator[FaultServer]:
+def nasty() -> Iterator[LoopbackServer]:
     routes = {
         PREFIX + "/task": json_reply({**V4_TASK, **NASTY}),
         PREFIX: json_reply(NASTY_CONTAINER),
     }
     routes[PREFIX + "/taskWithTags"] = routes[PREFIX + "/task"]
-    with FaultServer(routes) as server:
+    with LoopbackServer(routes) as server:
         yield server
 
 
 @pytest.mark.parametrize("style", ["flat", "otel", "nested"])
-def test_control_characters_keep_a_plain_text_line_one_line(nasty: FaultServer, style: str) -> None:
+def test_control_characters_keep_a_plain_text_line_one_line(
+    nasty: LoopbackServer, style: str
+) -> None:
     environ = {"ECS_CONTAINER_METADATA_URI_V4": nasty.url + PREFIX}
     options: dict[str, Any] = {"fields": "all", "tags": "*", "style": style, "timeout": 2.0}
     ecs_filter = EcsContextFilter(environ=environ, **options)
@@ -492,7 +487,9 @@ def test_a_lone_surrogate_in_metadata_does_not_cost_the_records(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     task = json.dumps({**V4_TASK, "Family": "fam\ud800ily"})
-    with FaultServer({PREFIX + "/task": Reply(200, task), PREFIX: json_reply(V4_CONTAINER)}) as s:
+    with LoopbackServer(
+        {PREFIX + "/task": Reply(200, task), PREFIX: json_reply(V4_CONTAINER)}
+    ) as s:
         ecs_filter = EcsContextFilter(environ={"ECS_CONTAINER_METADATA_URI_V4": s.url + PREFIX})
         assert ecs_filter.context.wait_ready(5)
         path = tmp_path / "app.log"
@@ -510,7 +507,7 @@ def test_a_lone_surrogate_in_metadata_does_not_cost_the_records(
     assert path.read_text(encoding="utf-8").startswith("kept fam")
 
 
-def test_the_librarys_own_messages_keep_one_line(nasty: FaultServer) -> None:
+def test_the_librarys_own_messages_keep_one_line(nasty: LoopbackServer) -> None:
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s %(message)s"))
@@ -539,7 +536,7 @@ def test_a_redirect_to_the_clean_path_is_followed_end_to_end() -> None:
         unclean + "/task": Reply(301, b"", None, {"Location": PREFIX + "/task"}),
         unclean: Reply(301, b"", None, {"Location": PREFIX}),
     }
-    with FaultServer(routes) as server:
+    with LoopbackServer(routes) as server:
         for fields in _log_through_everything(
             {"ECS_CONTAINER_METADATA_URI_V4": server.url + unclean, "ECS_LOG_CONTEXT_TIMEOUT": "2"}
         ):
@@ -547,10 +544,12 @@ def test_a_redirect_to_the_clean_path_is_followed_end_to_end() -> None:
         assert server.paths() == [unclean + "/task", PREFIX + "/task", unclean, PREFIX]
 
 
-def test_a_metadata_string_over_the_field_limit_is_left_out(healthy: FaultServer) -> None:
+def test_a_metadata_string_over_the_field_limit_is_left_out(healthy: LoopbackServer) -> None:
     """A Family of 10,000 characters is a valid model (strings up to 64 KiB) but not a field."""
     task = {**V4_TASK, "Family": "f" * 10_000, "Unknown": "u" * (3 * 1024 * 1024)}
-    with FaultServer({PREFIX + "/task": json_reply(task), PREFIX: json_reply(V4_CONTAINER)}) as s:
+    with LoopbackServer(
+        {PREFIX + "/task": json_reply(task), PREFIX: json_reply(V4_CONTAINER)}
+    ) as s:
         for fields in _log_through_everything(
             {"ECS_CONTAINER_METADATA_URI_V4": s.url + PREFIX, "ECS_LOG_CONTEXT_TIMEOUT": "2"}
         ):
@@ -561,7 +560,9 @@ def test_a_metadata_string_over_the_field_limit_is_left_out(healthy: FaultServer
 
 def test_an_integer_revision_is_a_string_field() -> None:
     task = {**V4_TASK, "Revision": 26}
-    with FaultServer({PREFIX + "/task": json_reply(task), PREFIX: json_reply(V4_CONTAINER)}) as s:
+    with LoopbackServer(
+        {PREFIX + "/task": json_reply(task), PREFIX: json_reply(V4_CONTAINER)}
+    ) as s:
         for fields in _log_through_everything(
             {"ECS_CONTAINER_METADATA_URI_V4": s.url + PREFIX, "ECS_LOG_CONTEXT_TIMEOUT": "2"}
         ):
@@ -650,14 +651,14 @@ def test_arbitrary_json_end_to_end_is_a_model_or_a_metadata_error() -> None:
     """Served by a loopback endpoint, read by the client, turned into fields, and logged
     through a context that refreshes from it: nothing but a model or a MetadataError, and
     never an exception out of a log call."""
-    with FaultServer() as server:
+    with LoopbackServer() as server:
         url = server.url + PREFIX
         client = MetadataClient("v4", url, timeout=2.0)
         environ = {"ECS_CONTAINER_METADATA_URI_V4": url}
         processor = EcsContextProcessor(environ=environ, timeout=2.0, ttl=0, fields="all")
         ecs_filter = EcsContextFilter(environ=environ, timeout=2.0, ttl=0, tags="*", style="otel")
         formatter = EcsJsonFormatter("%(message)s", environ=environ, timeout=2.0, ttl=0)
-        plain, as_json = ListHandler(), ListHandler()
+        plain, as_json = RecordCapture(), RecordCapture()
         plain.addFilter(ecs_filter)
         as_json.setFormatter(formatter)
         log = logging.getLogger("hostile.property")
@@ -705,7 +706,7 @@ def test_arbitrary_json_end_to_end_is_a_model_or_a_metadata_error() -> None:
 
 
 def test_arbitrary_bytes_are_a_model_or_a_metadata_error() -> None:
-    with FaultServer() as server:
+    with LoopbackServer() as server:
         client = MetadataClient("v4", server.url + PREFIX, timeout=2.0)
 
         @settings(max_examples=100, deadline=None)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import socket
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -19,7 +18,7 @@ from ecs_log_context.identity import (
     resolve_own_container,
 )
 
-FIXTURES = Path(__file__).parent / "fixtures"
+from .documents import fixture_json
 
 # DockerIds of the fixtures.
 NGINX = "43481a6ce4842eec8fe72fc28500c6b52edcc0917f105b83379f88cac1ff3946"
@@ -48,8 +47,7 @@ class Box:
 
 
 def containers(fixture: str) -> list[Box]:
-    with (FIXTURES / fixture).open(encoding="utf-8") as file:
-        task = json.load(file)
+    task = fixture_json(fixture)
     return [Box(c.get("DockerId"), c.get("Name"), c.get("Type")) for c in task["Containers"]]
 
 

@@ -2,7 +2,7 @@
 
 Every behaviour test runs over the three integrations through one parametrized fixture,
 `integration`, whose pipelines log a real record and return what came out. Nothing is patched:
-the endpoint is the package's mock or a scripted server on 127.0.0.1.
+the endpoint is the package's mock or a loopback server on 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import os
 import shutil
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,9 @@ from ecs_log_context import (
 from ecs_log_context.mock.server import MockEndpoint
 from ecs_log_context.settings import ContextSettings, FieldSettings
 
+from .capture import RecordCapture
+from .child_processes import run_in_fork
+from .documents import FIXTURES
 from .integrations import (
     ENDPOINT,
     KINDS,
@@ -39,19 +42,16 @@ from .integrations import (
     SAMPLE_VALUES,
     FlippingTask,
     Integration,
-    ecs_threads,
     expected_fields,
     fields_from,
-    mock_endpoints,
     other_task,
-    run_in_fork,
     sample_task,
     serve_fault,
     serve_task,
-    settle_threads,
     v4_uri,
 )
-from .scripted_server import FIXTURES, Answer, ScriptedServer, wait_until
+from .loopback import Fault, LoopbackServer, Reply
+from .waiting import ecs_threads, settle_threads, wait_until
 
 V4 = "ECS_CONTAINER_METADATA_URI_V4"
 V3 = "ECS_CONTAINER_METADATA_URI"
@@ -73,26 +73,12 @@ def integration(request: pytest.FixtureRequest) -> Integration:
     return Integration(request.param)
 
 
-@pytest.fixture
-def start_mock() -> Iterator[Callable[..., MockEndpoint]]:
-    """Start mock endpoints: ``start_mock(launch_type=..., ...)``; all stopped afterwards."""
-    yield from mock_endpoints()
-
-
 def point_at(monkeypatch: pytest.MonkeyPatch, mock: MockEndpoint, *names: str) -> dict[str, str]:
     """Set these variables of the mock's environment (v4's alone by default)."""
     environ = mock.environ()
     for name in names or (V4,):
         monkeypatch.setenv(name, environ[name])
     return environ
-
-
-@pytest.fixture
-def ec2(start_mock: Callable[..., MockEndpoint], monkeypatch: pytest.MonkeyPatch) -> MockEndpoint:
-    """The mock's EC2 sample on v4, its variable set."""
-    mock = start_mock(launch_type="EC2")
-    point_at(monkeypatch, mock)
-    return mock
 
 
 def ready(pipeline: Any, timeout: float = 5.0) -> Any:
@@ -131,7 +117,7 @@ def test_style_and_field_group(
     )
 
 
-def test_field_names_pick_single_fields(integration: Integration, ec2: MockEndpoint) -> None:
+def test_field_names_pick_single_fields(integration: Integration, mock_on_v4: MockEndpoint) -> None:
     """Field names may be listed one by one, mixed with a group, in any case."""
     pipeline = ready(integration.build(fields="Task_ID, default ,region"))
     values = SAMPLE_VALUES["EC2"]
@@ -143,7 +129,7 @@ def test_field_names_pick_single_fields(integration: Integration, ec2: MockEndpo
 
 
 def test_argument_beats_environment(
-    integration: Integration, ec2: MockEndpoint, monkeypatch: pytest.MonkeyPatch
+    integration: Integration, mock_on_v4: MockEndpoint, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """An explicit option wins over its variable, which wins over the default."""
     monkeypatch.setenv("ECS_LOG_CONTEXT_STYLE", "otel")
@@ -290,12 +276,12 @@ def test_first_record_enriched_when_endpoint_answers_within_timeout(
 
 
 def test_startup_wait_is_bounded_when_endpoint_hangs(
-    integration: Integration, scripted: ScriptedServer, monkeypatch: pytest.MonkeyPatch
+    integration: Integration, loopback: LoopbackServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A hung endpoint: the first call returns within the bound with its record, later calls
     do not wait again, and the fields appear within the backoff once the endpoint recovers."""
-    serve_fault(scripted, Answer(fault="hang"))
-    monkeypatch.setenv(V4, v4_uri(scripted))
+    serve_fault(loopback, Reply(fault="hang"))
+    monkeypatch.setenv(V4, v4_uri(loopback))
     monkeypatch.setenv("ECS_LOG_CONTEXT_TIMEOUT", "0.3")
     pipeline = integration.build()
 
@@ -309,7 +295,7 @@ def test_startup_wait_is_bounded_when_endpoint_hangs(
     assert time.monotonic() - started < 1.5  # ten waits of the timeout would take 3 s
     assert [{"n": n} for n in range(10)] == later
 
-    serve_task(scripted, sample_task("EC2"))
+    serve_task(loopback, sample_task("EC2"))
     assert wait_until(lambda: pipeline.log() == EC2_DEFAULT, timeout=8.0)
     assert "ready" == pipeline.context.status().state
 
@@ -317,13 +303,13 @@ def test_startup_wait_is_bounded_when_endpoint_hangs(
 @pytest.mark.parametrize("fault", ["drip", "close", "reset"])
 def test_startup_wait_is_bounded_whatever_the_endpoint_does(
     integration: Integration,
-    scripted: ScriptedServer,
+    loopback: LoopbackServer,
     monkeypatch: pytest.MonkeyPatch,
-    fault: str,
+    fault: Fault,
 ) -> None:
     """A dripping, truncated or reset answer never holds the first call past its bound."""
-    serve_fault(scripted, Answer(body=sample_task("EC2"), fault=fault, drip_every=0.1))
-    monkeypatch.setenv(V4, v4_uri(scripted))
+    serve_fault(loopback, Reply(body=sample_task("EC2"), fault=fault, drip_every=0.1))
+    monkeypatch.setenv(V4, v4_uri(loopback))
     monkeypatch.setenv("ECS_LOG_CONTEXT_TIMEOUT", "0.3")
     pipeline = integration.build()
     started = time.monotonic()
@@ -335,14 +321,16 @@ def test_startup_wait_is_bounded_whatever_the_endpoint_does(
 # -- caller keys, renames, tags ------------------------------------------------------------------
 
 
-def test_caller_keys_survive(integration: Integration, ec2: MockEndpoint) -> None:
+def test_caller_keys_survive(integration: Integration, mock_on_v4: MockEndpoint) -> None:
     """Keys the record already has win; the other fields are still added."""
     pipeline = ready(integration.build())
     caller = {"ecs_cluster": "mine", "ecs_task_family": "my-family"}
     assert {**EC2_DEFAULT, **caller} == pipeline.log(**caller)
 
 
-def test_caller_key_survives_in_nested_style(integration: Integration, ec2: MockEndpoint) -> None:
+def test_caller_key_survives_in_nested_style(
+    integration: Integration, mock_on_v4: MockEndpoint
+) -> None:
     """In the nested style, a caller's own ``ecs`` key wins whole."""
     pipeline = ready(integration.build(style="nested"))
     assert {"ecs": {"mine": True}} == pipeline.log(ecs={"mine": True})
@@ -350,7 +338,7 @@ def test_caller_key_survives_in_nested_style(integration: Integration, ec2: Mock
 
 @pytest.mark.parametrize("how", ["argument", "environment"])
 def test_overwrite_replaces_caller_keys(
-    integration: Integration, ec2: MockEndpoint, monkeypatch: pytest.MonkeyPatch, how: str
+    integration: Integration, mock_on_v4: MockEndpoint, monkeypatch: pytest.MonkeyPatch, how: str
 ) -> None:
     """With overwrite, the fields replace the keys the record already has."""
     if how == "argument":
@@ -369,7 +357,7 @@ def test_formatter_static_fields_win() -> None:
     assert {"message": "hello", "ecs_cluster": "static"} == json.loads(formatter.format(record))
 
 
-def test_renames(integration: Integration, ec2: MockEndpoint) -> None:
+def test_renames(integration: Integration, mock_on_v4: MockEndpoint) -> None:
     """``keys`` renames fields; the others keep their keys."""
     pipeline = ready(integration.build(keys="cluster=cluster_name,task_arn=task"))
     expected = dict(EC2_DEFAULT)
@@ -379,7 +367,7 @@ def test_renames(integration: Integration, ec2: MockEndpoint) -> None:
 
 
 def test_renames_from_environment(
-    integration: Integration, ec2: MockEndpoint, monkeypatch: pytest.MonkeyPatch
+    integration: Integration, mock_on_v4: MockEndpoint, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """``ECS_LOG_CONTEXT_KEYS`` renames as the argument does."""
     monkeypatch.setenv("ECS_LOG_CONTEXT_KEYS", "cluster=cluster_name, task_arn=task")
@@ -393,12 +381,12 @@ def test_renames_from_environment(
 
 
 def test_without_tags_task_with_tags_is_never_asked(
-    integration: Integration, ec2: MockEndpoint
+    integration: Integration, mock_on_v4: MockEndpoint
 ) -> None:
     """No tags asked: one fetch of ``/task`` and the container, never ``taskWithTags``."""
     pipeline = ready(integration.build())
     pipeline.log()
-    assert ["/v4/ID/task", "/v4/ID"] == paths(ec2)
+    assert ["/v4/ID/task", "/v4/ID"] == paths(mock_on_v4)
 
 
 @pytest.mark.parametrize(
@@ -407,17 +395,17 @@ def test_without_tags_task_with_tags_is_never_asked(
     ids=["all-tags", "named-tag"],
 )
 def test_tags(
-    integration: Integration, ec2: MockEndpoint, tags: str, wanted: dict[str, str]
+    integration: Integration, mock_on_v4: MockEndpoint, tags: str, wanted: dict[str, str]
 ) -> None:
     """Tags asked for come from ``taskWithTags``, asked on its own after the task and the
     container: once ``wait_ready()`` returns, records carry them."""
     pipeline = ready(integration.build(tags=tags))
     expected = {**EC2_DEFAULT, **{f"ecs_tag_{k}": v for k, v in wanted.items()}}
     assert expected == pipeline.log()
-    assert ["/v4/ID/task", "/v4/ID", "/v4/ID/taskWithTags"] == paths(ec2)
+    assert ["/v4/ID/task", "/v4/ID", "/v4/ID/taskWithTags"] == paths(mock_on_v4)
 
 
-def test_tags_asked_later_are_fetched(integration: Integration, ec2: MockEndpoint) -> None:
+def test_tags_asked_later_are_fetched(integration: Integration, mock_on_v4: MockEndpoint) -> None:
     """A view asking for tags on a context that is already ready gets them after a refetch."""
     ready(integration.build())
     pipeline = integration.build(tags="team", style="otel")
@@ -426,7 +414,7 @@ def test_tags_asked_later_are_fetched(integration: Integration, ec2: MockEndpoin
         **expected_fields("EC2", "otel"),
         "aws.ecs.task.tag.team": "payments",
     } == pipeline.log()
-    assert "/v4/ID/taskWithTags" in paths(ec2)
+    assert "/v4/ID/taskWithTags" in paths(mock_on_v4)
 
 
 # -- configuration -------------------------------------------------------------------------------
@@ -669,18 +657,18 @@ def test_filter_default_off_ecs() -> None:
 
 
 def test_filter_default_before_metadata_is_known(
-    scripted: ScriptedServer, monkeypatch: pytest.MonkeyPatch
+    loopback: LoopbackServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Before the first answer, ``default`` fills the keys; afterwards the values do."""
-    serve_fault(scripted, Answer(fault="hang"))
-    monkeypatch.setenv(V4, v4_uri(scripted))
+    serve_fault(loopback, Reply(fault="hang"))
+    monkeypatch.setenv(V4, v4_uri(loopback))
     monkeypatch.setenv("ECS_LOG_CONTEXT_TIMEOUT", "0.2")
     stream = io.StringIO()
     logger = _plain_filter_logger(stream)
     try:
         logger.info("first")
         assert "- - first\n" == stream.getvalue()
-        serve_task(scripted, sample_task("EC2"))
+        serve_task(loopback, sample_task("EC2"))
         assert wait_until(lambda: EcsContext.default().status().state == "ready", timeout=8.0)
         logger.info("later")
         assert "- - first\ndemo-cluster checkout-api later\n" == stream.getvalue()
@@ -688,7 +676,7 @@ def test_filter_default_before_metadata_is_known(
         logger.handlers.clear()
 
 
-def test_named_filter_enriches_only_its_loggers(ec2: MockEndpoint) -> None:
+def test_named_filter_enriches_only_its_loggers(mock_on_v4: MockEndpoint) -> None:
     """``EcsContextFilter(name)`` enriches that logger's records and lets the others through."""
     ecs_filter = EcsContextFilter("tests.named")
     assert ecs_filter.context.wait_ready(5)
@@ -702,27 +690,26 @@ def test_named_filter_enriches_only_its_loggers(ec2: MockEndpoint) -> None:
 # -- disabled, off ECS, one context ----------------------------------------------------------------
 
 
-def _ecs_log_records() -> tuple[list[logging.LogRecord], logging.Handler]:
+def _ecs_log_records() -> list[logging.LogRecord]:
+    """What the ``ecs_log_context`` logger passes on at its own level, from now on."""
     settle_threads()
-    records: list[logging.LogRecord] = []
-    handler = logging.Handler()
-    handler.emit = records.append  # type: ignore[method-assign]
+    handler = RecordCapture()
     logging.getLogger("ecs_log_context").addHandler(handler)
-    return records, handler
+    return handler.records
 
 
 @pytest.mark.parametrize("how", ["environment", "argument"])
 def test_disabled_does_nothing(
     integration: Integration,
-    scripted: ScriptedServer,
+    loopback: LoopbackServer,
     monkeypatch: pytest.MonkeyPatch,
     how: str,
 ) -> None:
     """Disabled on ECS: nothing added, no request, no thread, no delay, no message."""
-    serve_fault(scripted, Answer(fault="hang"))
-    monkeypatch.setenv(V4, v4_uri(scripted))
+    serve_fault(loopback, Reply(fault="hang"))
+    monkeypatch.setenv(V4, v4_uri(loopback))
     monkeypatch.setenv("ECS_LOG_CONTEXT_TIMEOUT", "5")
-    records, _ = _ecs_log_records()
+    records = _ecs_log_records()
     before = ecs_threads()
     if how == "environment":
         monkeypatch.setenv("ECS_LOG_CONTEXT_ENABLED", "false")
@@ -735,7 +722,7 @@ def test_disabled_does_nothing(
     assert [{"request_id": "r-1"}] * 3 == out
     assert "disabled" == pipeline.context.status().state
     time.sleep(0.1)
-    assert 0 == scripted.count()
+    assert 0 == loopback.count()
     assert set() == ecs_threads() - before
     assert [] == records
 
@@ -743,7 +730,7 @@ def test_disabled_does_nothing(
 def test_off_ecs_does_nothing(integration: Integration, monkeypatch: pytest.MonkeyPatch) -> None:
     """Off ECS, nothing configured: nothing added, no thread, no delay, no message."""
     monkeypatch.setenv("ECS_LOG_CONTEXT_TIMEOUT", "5")
-    records, _ = _ecs_log_records()
+    records = _ecs_log_records()
     before = ecs_threads()
     pipeline = integration.build(fields="all", style="otel")
     started = time.monotonic()
@@ -755,7 +742,7 @@ def test_off_ecs_does_nothing(integration: Integration, monkeypatch: pytest.Monk
     assert [] == records
 
 
-def test_one_context_per_process(ec2: MockEndpoint) -> None:
+def test_one_context_per_process(mock_on_v4: MockEndpoint) -> None:
     """A processor, a filter and a formatter from one environment share one context and
     one fetch."""
     pipelines = [Integration(kind).build() for kind in KINDS]
@@ -766,7 +753,7 @@ def test_one_context_per_process(ec2: MockEndpoint) -> None:
     # and the processor and filter built afterwards still share it
     assert EcsContextProcessor().context is EcsContextFilter().context is context
     time.sleep(0.2)
-    assert ["/v4/ID/task", "/v4/ID"] == paths(ec2)
+    assert ["/v4/ID/task", "/v4/ID"] == paths(mock_on_v4)
 
 
 # -- fork ----------------------------------------------------------------------------------------
@@ -786,16 +773,16 @@ def _log_in_child(pipeline: Any, count: int = 3, linger: float = 0.0) -> Callabl
 @needs_fork
 @quiet_fork
 def test_forked_child_of_ready_parent_logs_enriched_at_once(
-    integration: Integration, scripted: ScriptedServer, monkeypatch: pytest.MonkeyPatch
+    integration: Integration, loopback: LoopbackServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A child forked from a ready parent logs enriched records at once, from the snapshot
     it inherited, even with the endpoint hung."""
-    serve_task(scripted, sample_task("EC2"))
-    monkeypatch.setenv(V4, v4_uri(scripted))
+    serve_task(loopback, sample_task("EC2"))
+    monkeypatch.setenv(V4, v4_uri(loopback))
     monkeypatch.setenv("ECS_LOG_CONTEXT_TIMEOUT", "2")
     pipeline = ready(integration.build())
     assert EC2_DEFAULT == pipeline.log()
-    serve_fault(scripted, Answer(fault="hang"))
+    serve_fault(loopback, Reply(fault="hang"))
     child = run_in_fork(_log_in_child(pipeline))
     assert [{"n": n, **EC2_DEFAULT} for n in range(3)] == child["out"]
     assert child["took"] < 1.0  # waiting for an answer would take the 2 s timeout
@@ -804,36 +791,36 @@ def test_forked_child_of_ready_parent_logs_enriched_at_once(
 @needs_fork
 @quiet_fork
 def test_forked_child_of_ready_parent_makes_no_request(
-    integration: Integration, scripted: ScriptedServer, monkeypatch: pytest.MonkeyPatch
+    integration: Integration, loopback: LoopbackServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A child forked from a ready parent keeps the inherited snapshot: no new request."""
-    serve_task(scripted, sample_task("EC2"))
-    monkeypatch.setenv(V4, v4_uri(scripted))
+    serve_task(loopback, sample_task("EC2"))
+    monkeypatch.setenv(V4, v4_uri(loopback))
     pipeline = ready(integration.build())
-    requests = scripted.count()
+    requests = loopback.count()
     child = run_in_fork(_log_in_child(pipeline, linger=0.5))
     assert [{"n": n, **EC2_DEFAULT} for n in range(3)] == child["out"]
-    assert requests == scripted.count()
+    assert requests == loopback.count()
 
 
 @needs_fork
 @quiet_fork
 def test_forked_before_first_answer_child_fetches_on_its_own(
-    integration: Integration, scripted: ScriptedServer, monkeypatch: pytest.MonkeyPatch
+    integration: Integration, loopback: LoopbackServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A child forked while the parent's first fetch is in flight fetches on its own and its
     first record is enriched; the parent's fetch completes too."""
     task = sample_task("EC2")
-    serve_task(scripted, task)
-    scripted.route(ENDPOINT + "/task", Answer(200, task, delay=0.3))
-    monkeypatch.setenv(V4, v4_uri(scripted))
+    serve_task(loopback, task)
+    loopback.route(ENDPOINT + "/task", Reply(200, task, delay=0.3))
+    monkeypatch.setenv(V4, v4_uri(loopback))
     monkeypatch.setenv("ECS_LOG_CONTEXT_TIMEOUT", "3")
     pipeline = integration.build()
     pipeline.context.status()  # asks for the first fetch, which starts on demand
-    assert wait_until(lambda: scripted.count(ENDPOINT + "/task") == 1, timeout=5.0)
+    assert wait_until(lambda: loopback.count(ENDPOINT + "/task") == 1, timeout=5.0)
     child = run_in_fork(_log_in_child(pipeline, count=1))
     assert [{"n": 0, **EC2_DEFAULT}] == child["out"]
-    assert 2 == scripted.count(ENDPOINT + "/task")  # the parent's and the child's
+    assert 2 == loopback.count(ENDPOINT + "/task")  # the parent's and the child's
     assert EC2_DEFAULT == ready(pipeline).log()
 
 
@@ -842,18 +829,18 @@ def test_forked_before_first_answer_child_fetches_on_its_own(
 
 @pytest.fixture
 def httpx_debug_on_root(
-    scripted: ScriptedServer, monkeypatch: pytest.MonkeyPatch
-) -> ScriptedServer:
+    loopback: LoopbackServer, monkeypatch: pytest.MonkeyPatch
+) -> LoopbackServer:
     """A prompt endpoint, and the root logger at DEBUG: httpx and httpcore log every step."""
-    serve_task(scripted, sample_task("EC2"))
-    monkeypatch.setenv(V4, v4_uri(scripted))
+    serve_task(loopback, sample_task("EC2"))
+    monkeypatch.setenv(V4, v4_uri(loopback))
     monkeypatch.setenv("ECS_LOG_CONTEXT_TIMEOUT", "1")
     logging.getLogger().setLevel(logging.DEBUG)
-    return scripted
+    return loopback
 
 
 def test_httpx_debug_logging_on_root_is_bounded_and_reaches_the_handler(
-    integration: Integration, httpx_debug_on_root: ScriptedServer
+    integration: Integration, httpx_debug_on_root: LoopbackServer
 ) -> None:
     """With httpx at DEBUG on the root handler: no recursion, no deadlock, the first record
     within the bound, and httpx's own records reach the handler."""
@@ -873,7 +860,7 @@ def test_httpx_debug_logging_on_root_is_bounded_and_reaches_the_handler(
 
 
 def test_httpx_debug_logging_on_root_first_record_enriched(
-    integration: Integration, httpx_debug_on_root: ScriptedServer
+    integration: Integration, httpx_debug_on_root: LoopbackServer
 ) -> None:
     """httpx's records do not slow the first fetch: a prompt endpoint still enriches the first
     record when httpx logs to the same handler."""
@@ -886,12 +873,12 @@ def test_httpx_debug_logging_on_root_first_record_enriched(
 
 
 def test_records_never_mix_two_snapshots(
-    integration: Integration, scripted: ScriptedServer, monkeypatch: pytest.MonkeyPatch
+    integration: Integration, loopback: LoopbackServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """8 threads x 2,000 records while another thread refreshes and the task flips between
     two: every record's fields come from one snapshot, and no record is lost."""
-    FlippingTask(scripted, sample_task("EC2"), other_task())
-    monkeypatch.setenv(V4, v4_uri(scripted))
+    FlippingTask(loopback, sample_task("EC2"), other_task())
+    monkeypatch.setenv(V4, v4_uri(loopback))
     monkeypatch.setenv("ECS_LOG_CONTEXT_TTL", "0")
     pipeline = ready(integration.build())
     context = pipeline.context
@@ -931,8 +918,8 @@ def test_records_never_mix_two_snapshots(
         refreshing.join(10)
     assert list(range(8)) == sorted(results)
     seen: set[str] = set()
-    for thread, outs in results.items():
-        assert [(thread, i) for i in range(2000)] == [(o["worker"], o["i"]) for o in outs]
+    for number, outs in results.items():
+        assert [(number, i) for i in range(2000)] == [(o["worker"], o["i"]) for o in outs]
         seen |= {
             json.dumps({k: v for k, v in o.items() if k not in ("worker", "i")}, sort_keys=True)
             for o in outs
@@ -944,24 +931,24 @@ def test_records_never_mix_two_snapshots(
 # -- whatever the endpoint answers, many first records, default when disabled ------------------
 
 GARBAGE = {
-    "not-json": Answer(200, "<html>hello</html>", "text/html"),
-    "a-list": Answer(200, []),
-    "wrong-types": Answer(200, {"TaskARN": 5, "Cluster": {"a": 1}, "Containers": "no"}),
-    "over-the-cap": Answer(200, "[" + "0," * (2_600_000) + "0]"),
-    "off-origin-redirect": Answer(301, "", headers={"Location": "http://192.0.2.1/task"}),
+    "not-json": Reply(200, "<html>hello</html>", "text/html"),
+    "a-list": Reply(200, []),
+    "wrong-types": Reply(200, {"TaskARN": 5, "Cluster": {"a": 1}, "Containers": "no"}),
+    "over-the-cap": Reply(200, "[" + "0," * (2_600_000) + "0]"),
+    "off-origin-redirect": Reply(301, "", headers={"Location": "http://192.0.2.1/task"}),
 }
 
 
 @pytest.mark.parametrize("answer", list(GARBAGE.values()), ids=list(GARBAGE))
 def test_garbage_answers_never_cost_a_record(
     integration: Integration,
-    scripted: ScriptedServer,
+    loopback: LoopbackServer,
     monkeypatch: pytest.MonkeyPatch,
-    answer: Answer,
+    answer: Reply,
 ) -> None:
     """Whatever the endpoint answers, the log call neither raises nor loses its record."""
-    serve_fault(scripted, answer)
-    monkeypatch.setenv(V4, v4_uri(scripted))
+    serve_fault(loopback, answer)
+    monkeypatch.setenv(V4, v4_uri(loopback))
     pipeline = integration.build()
     assert [{"request_id": "r-1"}] * 2 == [pipeline.log(request_id="r-1") for _ in range(2)]
     assert wait_until(lambda: pipeline.context.status().state == "failing", timeout=5.0)

@@ -16,17 +16,12 @@ from ecs_log_context.errors import InvalidMetadataError, MetadataError, Metadata
 from ecs_log_context.metadata_file import parse_metadata_file, read_metadata_file
 from ecs_log_context.models import ContainerMetadata, Network, Port, TaskMetadata
 
+from .documents import FIXTURES, fixture_json
 from .test_models import json_values, mutated
 
-FIXTURES = Path(__file__).parent / "fixtures"
 READY = FIXTURES / "container_metadata_file_ready_awsdocs.json"
 INITIAL = FIXTURES / "container_metadata_file_initial_awsdocs.json"
 PATH = "/var/lib/ecs/data/metadata/task/container/ecs-container-metadata.json"
-
-
-def load(path: Path) -> Any:
-    """The decoded JSON of a fixture file."""
-    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def invalid_detail(document: Any) -> str:
@@ -39,7 +34,7 @@ def invalid_detail(document: Any) -> str:
 
 def test_ready_file_container() -> None:
     """The container: ContainerID, names, image, port mappings and networks mapped."""
-    _, container = parse_metadata_file(load(READY), path=PATH)
+    _, container = parse_metadata_file(fixture_json(READY.name), path=PATH)
     expected = ContainerMetadata(
         docker_id="aec2557997f4eed9b280c2efd7afccdcedfda4ac399f7480cae870cfc7e163fd",
         name="simple-app",
@@ -55,7 +50,7 @@ def test_ready_file_container() -> None:
 
 def test_ready_file_task() -> None:
     """The task: cluster, ARN, family, revision, zone; the one container; the rest in raw."""
-    task, container = parse_metadata_file(load(READY), path=PATH)
+    task, container = parse_metadata_file(fixture_json(READY.name), path=PATH)
     assert "default" == task.cluster
     assert (
         "arn:aws:ecs:us-west-2:012345678910:task/default/2b88376d-aba3-4950-9ddf-bcb0f388a40c"
@@ -76,7 +71,7 @@ def test_ready_file_task() -> None:
 
 def test_ready_file_to_dict() -> None:
     """to_dict writes the endpoints' key names, and the file's other keys as they were."""
-    task, _ = parse_metadata_file(load(READY), path=PATH)
+    task, _ = parse_metadata_file(fixture_json(READY.name), path=PATH)
     data = task.to_dict()
     expected_keys = ["Cluster", "TaskARN", "Family", "Revision", "AvailabilityZone", "Containers"]
     assert expected_keys == list(data)[:6]
@@ -93,7 +88,7 @@ def test_ready_file_to_dict() -> None:
 def test_initial_file_is_not_ready() -> None:
     """Before the container runs the file has no MetadataFileStatus: not ready yet."""
     with pytest.raises(MetadataUnavailableError) as caught:
-        parse_metadata_file(load(INITIAL), path=PATH)
+        parse_metadata_file(fixture_json(INITIAL.name), path=PATH)
     assert ("container metadata file", PATH) == (caught.value.what, caught.value.url)
     assert caught.value.detail.startswith("not ready yet: MetadataFileStatus is missing")
 
@@ -102,13 +97,15 @@ def test_initial_file_is_not_ready() -> None:
 def test_status_other_than_ready(status: str | None) -> None:
     """Only ``READY`` is ready; ``null`` counts as missing."""
     with pytest.raises(MetadataUnavailableError) as caught:
-        parse_metadata_file(load(READY) | {"MetadataFileStatus": status}, path=PATH)
+        parse_metadata_file(fixture_json(READY.name) | {"MetadataFileStatus": status}, path=PATH)
     assert caught.value.detail.startswith("not ready yet: MetadataFileStatus is ")
 
 
 def test_revision_as_number() -> None:
     """A numeric TaskDefinitionRevision is turned into a string."""
-    task, _ = parse_metadata_file(load(READY) | {"TaskDefinitionRevision": 12}, path=PATH)
+    task, _ = parse_metadata_file(
+        fixture_json(READY.name) | {"TaskDefinitionRevision": 12}, path=PATH
+    )
     assert "12" == task.revision
 
 
@@ -150,7 +147,7 @@ def test_only_what_a_task_needs() -> None:
 def test_wrong_types(document: Any, expected: str) -> None:
     """Wrong types are InvalidMetadataError naming the file's own key."""
     if isinstance(document, dict) and "MetadataFileStatus" not in document:
-        document = load(READY) | document
+        document = fixture_json(READY.name) | document
     detail = invalid_detail(document)
     assert expected == detail[: len(expected)]
 
@@ -162,7 +159,9 @@ def test_read_ready_file(tmp_path: Path) -> None:
     """read_metadata_file gives what parse_metadata_file gives."""
     path = tmp_path / "ecs-container-metadata.json"
     path.write_bytes(READY.read_bytes())
-    assert parse_metadata_file(load(READY), path=str(path)) == read_metadata_file(str(path))
+    assert parse_metadata_file(fixture_json(READY.name), path=str(path)) == read_metadata_file(
+        str(path)
+    )
 
 
 def test_read_initial_file(tmp_path: Path) -> None:
@@ -227,7 +226,7 @@ def check(document: Any) -> None:
     json.dumps(task.to_dict())
 
 
-file_keys = st.sampled_from(sorted(load(READY))) | st.text(max_size=10)
+file_keys = st.sampled_from(sorted(fixture_json(READY.name))) | st.text(max_size=10)
 ready_documents = st.dictionaries(file_keys, json_values, max_size=8).map(
     lambda document: document | {"MetadataFileStatus": "READY"}
 )
@@ -241,7 +240,7 @@ def test_arbitrary_json(document: Any) -> None:
 
 
 @settings(max_examples=200, deadline=None)
-@given(document=mutated(["container_metadata_file_ready_awsdocs"]))
+@given(document=mutated([READY.name]))
 def test_mutated_ready_file(document: Any) -> None:
     """The ready file with random values at random keys: the models, or a MetadataError."""
     check(document)

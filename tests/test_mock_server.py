@@ -21,10 +21,10 @@ from ecs_log_context.mock._routes import Answer, Request, Served, answer
 from ecs_log_context.mock._task import TaskState, load_sample
 from ecs_log_context.mock._throttle import Throttle
 
-FIXTURES = Path(__file__).parent / "fixtures"
-AGENT_ERRORS: list[dict[str, Any]] = json.loads(
-    (FIXTURES / "error_responses_agent.json").read_text(encoding="utf-8")
-)["cases"]
+from .documents import fixture_json
+from .waiting import wait_until
+
+AGENT_ERRORS: list[dict[str, Any]] = fixture_json("error_responses_agent.json")["cases"]
 
 UNKNOWN_ID = "0b2c2ab6-unknown-endpoint"
 V4_TASK_KEYS = {
@@ -89,21 +89,6 @@ def client() -> Iterator[httpx.Client]:
     """An HTTP client that ignores proxies from the environment."""
     with httpx.Client(trust_env=False, timeout=10.0) as http:
         yield http
-
-
-@pytest.fixture
-def serve() -> Iterator[Callable[..., MockEndpoint]]:
-    """Start mock endpoints with the given options; stop them after the test."""
-    started: list[MockEndpoint] = []
-
-    def start(**options: Any) -> MockEndpoint:
-        mock = MockEndpoint(**options).start()
-        started.append(mock)
-        return mock
-
-    yield start
-    for mock in started:
-        mock.stop()
 
 
 @pytest.fixture
@@ -178,10 +163,10 @@ def raw_get(mock: MockEndpoint, path: str) -> http.client.HTTPResponse:
     ("launch_type", "execution_env"), [("EC2", "AWS_ECS_EC2"), ("FARGATE", "AWS_ECS_FARGATE")]
 )
 def test_environ_points_at_the_mock(
-    serve: Callable[..., MockEndpoint], launch_type: str, execution_env: str
+    start_mock: Callable[..., MockEndpoint], launch_type: str, execution_env: str
 ) -> None:
     """environ() gives the variables ECS sets, and the library's v2 endpoint, for this mock."""
-    mock = serve(launch_type=launch_type)
+    mock = start_mock(launch_type=launch_type)
     base = f"http://127.0.0.1:{mock.port}"
 
     expected = {
@@ -198,9 +183,9 @@ def test_environ_points_at_the_mock(
     )
 
 
-def test_export_lines_read_back_as_the_environment(serve: Callable[..., MockEndpoint]) -> None:
+def test_export_lines_read_back_as_the_environment(start_mock: Callable[..., MockEndpoint]) -> None:
     """Each export line is `export NAME=value`, and a shell reads back the same value."""
-    mock = serve()
+    mock = start_mock()
 
     parsed = dict(shlex.split(line)[1].split("=", 1) for line in mock.export_lines())
 
@@ -209,10 +194,10 @@ def test_export_lines_read_back_as_the_environment(serve: Callable[..., MockEndp
 
 
 def test_ec2_sample_is_an_awsvpc_task_with_pause_app_and_log_router(
-    serve: Callable[..., MockEndpoint],
+    start_mock: Callable[..., MockEndpoint],
 ) -> None:
     """The EC2 sample: short cluster name, pause container, app with awslogs, log router."""
-    task = serve(launch_type="EC2").task
+    task = start_mock(launch_type="EC2").task
 
     assert ("demo-cluster", "checkout-api", "7", "EC2") == (
         task["Cluster"],
@@ -230,9 +215,9 @@ def test_ec2_sample_is_an_awsvpc_task_with_pause_app_and_log_router(
     assert {"TaskTags", "ContainerInstanceTags"} <= set(task)
 
 
-def test_fargate_sample_has_the_fargate_shapes(serve: Callable[..., MockEndpoint]) -> None:
+def test_fargate_sample_has_the_fargate_shapes(start_mock: Callable[..., MockEndpoint]) -> None:
     """The Fargate sample: cluster ARN, new task ARN, `<task id>-<digits>` IDs, no instance tags."""
-    mock = serve(launch_type="FARGATE")
+    mock = start_mock(launch_type="FARGATE")
     task = mock.task
     task_id = task["TaskARN"].rsplit("/", 1)[1]
 
@@ -247,13 +232,9 @@ def test_fargate_sample_has_the_fargate_shapes(serve: Callable[..., MockEndpoint
 # v4.
 
 
-@pytest.mark.parametrize("launch_type", ["EC2", "FARGATE"])
-def test_v4_container_is_this_container(
-    serve: Callable[..., MockEndpoint], client: httpx.Client, launch_type: str
-) -> None:
+@pytest.mark.parametrize("mock", ["EC2", "FARGATE"], indirect=True)
+def test_v4_container_is_this_container(mock: MockEndpoint, client: httpx.Client) -> None:
     """GET ${URI} answers with the calling container, v4 keys included."""
-    mock = serve(launch_type=launch_type)
-
     response = client.get(mock.v4_uri)
 
     assert (200, "application/json") == (response.status_code, response.headers["content-type"])
@@ -262,13 +243,9 @@ def test_v4_container_is_this_container(
     assert {"LogDriver", "LogOptions", "ContainerARN"} <= set(response.json())
 
 
-@pytest.mark.parametrize("launch_type", ["EC2", "FARGATE"])
-def test_v4_task_without_tags(
-    serve: Callable[..., MockEndpoint], client: httpx.Client, launch_type: str
-) -> None:
+@pytest.mark.parametrize("mock", ["EC2", "FARGATE"], indirect=True)
+def test_v4_task_without_tags(mock: MockEndpoint, client: httpx.Client) -> None:
     """${URI}/task is the whole task with its v4 keys, but without the tags."""
-    mock = serve(launch_type=launch_type)
-
     response = client.get(f"{mock.v4_uri}/task")
 
     assert 200 == response.status_code
@@ -278,10 +255,10 @@ def test_v4_task_without_tags(
 
 @pytest.mark.parametrize("launch_type", ["EC2", "FARGATE"])
 def test_v4_task_with_tags(
-    serve: Callable[..., MockEndpoint], client: httpx.Client, launch_type: str
+    start_mock: Callable[..., MockEndpoint], client: httpx.Client, launch_type: str
 ) -> None:
     """${URI}/taskWithTags adds TaskTags (and, on EC2, ContainerInstanceTags)."""
-    mock = serve(launch_type=launch_type)
+    mock = start_mock(launch_type=launch_type)
 
     response = client.get(f"{mock.v4_uri}/taskWithTags")
 
@@ -291,10 +268,10 @@ def test_v4_task_with_tags(
 
 
 def test_container_name_chooses_this_container(
-    serve: Callable[..., MockEndpoint], client: httpx.Client
+    start_mock: Callable[..., MockEndpoint], client: httpx.Client
 ) -> None:
     """container_name picks which container ${URI} belongs to."""
-    mock = serve(container_name="log-router")
+    mock = start_mock(container_name="log-router")
 
     body = client.get(mock.v4_uri).json()
 
@@ -302,10 +279,10 @@ def test_container_name_chooses_this_container(
 
 
 def test_body_is_compact_json_like_go(
-    serve: Callable[..., MockEndpoint], client: httpx.Client
+    start_mock: Callable[..., MockEndpoint], client: httpx.Client
 ) -> None:
     """Bodies are compact JSON without a trailing newline, as Go's json.Marshal writes them."""
-    mock = serve()
+    mock = start_mock()
 
     content = client.get(f"{mock.v4_uri}/task").content
 
@@ -315,13 +292,9 @@ def test_body_is_compact_json_like_go(
 # v3.
 
 
-@pytest.mark.parametrize("launch_type", ["EC2", "FARGATE"])
-def test_v3_bodies_leave_the_v4_keys_out(
-    serve: Callable[..., MockEndpoint], client: httpx.Client, launch_type: str
-) -> None:
+@pytest.mark.parametrize("mock", ["EC2", "FARGATE"], indirect=True)
+def test_v3_bodies_leave_the_v4_keys_out(mock: MockEndpoint, client: httpx.Client) -> None:
     """v3 answers as an older agent would: no LaunchType, ContainerARN, log options, ENI details."""
-    mock = serve(launch_type=launch_type)
-
     container = client.get(mock.v3_uri).json()
     task = client.get(f"{mock.v3_uri}/task").json()
     with_tags = client.get(f"{mock.v3_uri}/taskWithTags").json()
@@ -335,12 +308,9 @@ def test_v3_bodies_leave_the_v4_keys_out(
 # v2.
 
 
-@pytest.mark.parametrize("launch_type", ["EC2", "FARGATE"])
-def test_v2_routes(
-    serve: Callable[..., MockEndpoint], client: httpx.Client, launch_type: str
-) -> None:
+@pytest.mark.parametrize("mock", ["EC2", "FARGATE"], indirect=True)
+def test_v2_routes(mock: MockEndpoint, client: httpx.Client) -> None:
     """v2 serves the task, each container by DockerId, and the task with tags (v3 shape)."""
-    mock = serve(launch_type=launch_type)
     base = mock.v2_endpoint
 
     task = client.get(f"{base}/v2/metadata").json()
@@ -356,10 +326,10 @@ def test_v2_routes(
 
 
 def test_v2_documented_tags_path_answers_400_like_the_agent(
-    serve: Callable[..., MockEndpoint], client: httpx.Client
+    start_mock: Callable[..., MockEndpoint], client: httpx.Client
 ) -> None:
     """By default /v2/metadata/taskWithTags is read as a container ID, as the agent does."""
-    mock = serve()
+    mock = start_mock()
 
     response = client.get(f"{mock.v2_endpoint}/v2/metadata/taskWithTags")
 
@@ -372,14 +342,14 @@ def test_v2_documented_tags_path_answers_400_like_the_agent(
     [("agent", 200, 400), ("documented", 404, 200), ("both", 200, 200)],
 )
 def test_v2_tags_path_option(
-    serve: Callable[..., MockEndpoint],
+    start_mock: Callable[..., MockEndpoint],
     client: httpx.Client,
     v2_tags_path: str,
     agent_path_status: int,
     documented_path_status: int,
 ) -> None:
     """v2_tags_path chooses which of the two v2 tags paths serve the task with tags."""
-    mock = serve(v2_tags_path=v2_tags_path)
+    mock = start_mock(v2_tags_path=v2_tags_path)
 
     agent_path = client.get(f"{mock.v2_endpoint}/v2/metadataWithTags")
     documented_path = client.get(f"{mock.v2_endpoint}/v2/metadata/taskWithTags")
@@ -396,10 +366,10 @@ def test_v2_tags_path_option(
 
 
 def test_task_file_is_served(
-    serve: Callable[..., MockEndpoint], client: httpx.Client, bridge_task_file: str
+    start_mock: Callable[..., MockEndpoint], client: httpx.Client, bridge_task_file: str
 ) -> None:
     """A user's task file is served; v4 lists a pulled container, v3 leaves it and HostIp out."""
-    mock = serve(task_file=bridge_task_file)
+    mock = start_mock(task_file=bridge_task_file)
 
     v4_task = client.get(f"{mock.v4_uri}/task").json()
     v3_task_body = client.get(f"{mock.v3_uri}/task").json()
@@ -415,12 +385,9 @@ def test_task_file_is_served(
 # Stats.
 
 
-@pytest.mark.parametrize("launch_type", ["EC2", "FARGATE"])
-def test_v4_container_stats_are_realistic(
-    serve: Callable[..., MockEndpoint], client: httpx.Client, launch_type: str
-) -> None:
+@pytest.mark.parametrize("mock", ["EC2", "FARGATE"], indirect=True)
+def test_v4_container_stats_are_realistic(mock: MockEndpoint, client: httpx.Client) -> None:
     """Container stats: reads a second apart, a few percent of CPU, memory under its limit."""
-    mock = serve(launch_type=launch_type)
     container = own_container(mock)
 
     stats = client.get(f"{mock.v4_uri}/stats").json()
@@ -437,10 +404,10 @@ def test_v4_container_stats_are_realistic(
 
 
 def test_stats_counters_grow_between_reads(
-    serve: Callable[..., MockEndpoint], client: httpx.Client
+    start_mock: Callable[..., MockEndpoint], client: httpx.Client
 ) -> None:
     """Two reads of the same container show counters that only grow."""
-    mock = serve()
+    mock = start_mock()
 
     first = client.get(f"{mock.v4_uri}/stats").json()
     time.sleep(0.05)
@@ -456,10 +423,10 @@ def test_stats_counters_grow_between_reads(
 
 @pytest.mark.parametrize("version", ["v2", "v3"])
 def test_v2_v3_container_stats_have_no_network_rate(
-    serve: Callable[..., MockEndpoint], client: httpx.Client, version: str
+    start_mock: Callable[..., MockEndpoint], client: httpx.Client, version: str
 ) -> None:
     """v2 and v3 container stats are plain Docker stats, without network_rate_stats."""
-    mock = serve()
+    mock = start_mock()
     url = {
         "v2": f"{mock.v2_endpoint}/v2/stats/{mock.own_container_docker_id}",
         "v3": f"{mock.v3_uri}/stats",
@@ -474,13 +441,13 @@ def test_v2_v3_container_stats_have_no_network_rate(
 
 @pytest.mark.parametrize(("version", "pause_stats"), [("v2", None), ("v3", None), ("v4", {})])
 def test_task_stats_map_every_container(
-    serve: Callable[..., MockEndpoint],
+    start_mock: Callable[..., MockEndpoint],
     client: httpx.Client,
     version: str,
     pause_stats: dict[str, Any] | None,
 ) -> None:
     """Task stats map each DockerId; the pause container has none (v2/v3 null, v4 empty)."""
-    mock = serve(launch_type="EC2")
+    mock = start_mock(launch_type="EC2")
     pause, app, router = (c["DockerId"] for c in mock.task["Containers"])
     url = {
         "v2": f"{mock.v2_endpoint}/v2/stats",
@@ -497,10 +464,10 @@ def test_task_stats_map_every_container(
 
 
 def test_fargate_task_stats_cover_every_container(
-    serve: Callable[..., MockEndpoint], client: httpx.Client
+    start_mock: Callable[..., MockEndpoint], client: httpx.Client
 ) -> None:
     """On Fargate there is no pause container: every container has stats."""
-    mock = serve(launch_type="FARGATE")
+    mock = start_mock(launch_type="FARGATE")
 
     stats = client.get(f"{mock.v4_uri}/task/stats").json()
 
@@ -610,7 +577,7 @@ def test_every_agent_error_case_is_exercised() -> None:
     ids=lambda c: f"{c['status']}-{c['path']}-{c['when'][:30]}",
 )
 def test_agent_error_answers(
-    serve: Callable[..., MockEndpoint],
+    start_mock: Callable[..., MockEndpoint],
     client: httpx.Client,
     bridge_task_file: str,
     case: dict[str, Any],
@@ -619,7 +586,7 @@ def test_agent_error_answers(
     options, requests = ERROR_TRIGGERS[_case_key(case)]
     if options.get("task_file") == "bridge":
         options = {**options, "task_file": bridge_task_file}
-    mock = serve(**options)
+    mock = start_mock(**options)
 
     for path, item in requests(mock):
         response = client.get(mock.base_url + path)
@@ -856,10 +823,10 @@ def test_route_fail_turns_only_the_200s_into_500s() -> None:
     ],
 )
 def test_unclean_paths_redirect_like_gorilla_mux(
-    serve: Callable[..., MockEndpoint], path: str, location: str
+    start_mock: Callable[..., MockEndpoint], path: str, location: str
 ) -> None:
     """An unclean path answers 301 to the cleaned path (query kept), with no body."""
-    mock = serve()
+    mock = start_mock()
 
     response = raw_get(mock, path.format(id=mock.endpoint_id))
 
@@ -872,10 +839,10 @@ def test_unclean_paths_redirect_like_gorilla_mux(
 
 
 def test_redirect_leads_to_the_answer(
-    serve: Callable[..., MockEndpoint], client: httpx.Client
+    start_mock: Callable[..., MockEndpoint], client: httpx.Client
 ) -> None:
     """Following the redirect of an unclean path gives the task."""
-    mock = serve()
+    mock = start_mock()
 
     response = client.get(f"{mock.base_url}//v4//{mock.endpoint_id}/task", follow_redirects=True)
 
@@ -888,11 +855,11 @@ THROTTLED = next(case for case in AGENT_ERRORS if case["status"] == 429)
 
 
 def test_61st_quick_request_is_throttled(
-    serve: Callable[..., MockEndpoint], client: httpx.Client
+    start_mock: Callable[..., MockEndpoint], client: httpx.Client
 ) -> None:
     """A burst of 60 passes; the 61st request to the same path gets the agent's 429."""
     # A slow refill, so that the test measures the burst and not the machine's speed.
-    mock = serve(rate=0.5)
+    mock = start_mock(rate=0.5)
     url = f"{mock.v4_uri}/task"
 
     statuses = [client.get(url).status_code for _ in range(60)]
@@ -907,10 +874,10 @@ def test_61st_quick_request_is_throttled(
 
 
 def test_default_throttle_is_40_per_second_with_a_burst_of_60(
-    serve: Callable[..., MockEndpoint], client: httpx.Client
+    start_mock: Callable[..., MockEndpoint], client: httpx.Client
 ) -> None:
     """With the agent's defaults, quick requests pass 60 at once, then about 40 a second."""
-    mock = serve()
+    mock = start_mock()
     url = f"{mock.v4_uri}/task"
 
     started = time.monotonic()
@@ -923,10 +890,10 @@ def test_default_throttle_is_40_per_second_with_a_burst_of_60(
 
 
 def test_each_path_has_its_own_bucket(
-    serve: Callable[..., MockEndpoint], client: httpx.Client
+    start_mock: Callable[..., MockEndpoint], client: httpx.Client
 ) -> None:
     """Throttled on one path, the same caller is still served on another; the query is ignored."""
-    mock = serve(rate=0.5, burst=3)
+    mock = start_mock(rate=0.5, burst=3)
     task_url = f"{mock.v4_uri}/task"
 
     for _ in range(3):
@@ -938,9 +905,11 @@ def test_each_path_has_its_own_bucket(
     assert 200 == client.get(f"{mock.v4_uri}/taskWithTags").status_code
 
 
-def test_tokens_refill_over_time(serve: Callable[..., MockEndpoint], client: httpx.Client) -> None:
+def test_tokens_refill_over_time(
+    start_mock: Callable[..., MockEndpoint], client: httpx.Client
+) -> None:
     """After a pause long enough for a token to come back, the path is served again."""
-    mock = serve(rate=5.0, burst=1)
+    mock = start_mock(rate=5.0, burst=1)
     url = f"{mock.v4_uri}/task"
 
     first, second = client.get(url).status_code, client.get(url).status_code
@@ -1006,10 +975,10 @@ def test_throttle_keeps_a_bucket_per_client_and_path() -> None:
 
 
 def test_throttle_can_be_turned_off(
-    serve: Callable[..., MockEndpoint], client: httpx.Client
+    start_mock: Callable[..., MockEndpoint], client: httpx.Client
 ) -> None:
     """throttle=False never answers 429, and still sends the rate headers."""
-    mock = serve(throttle=False, burst=1)
+    mock = start_mock(throttle=False, burst=1)
 
     responses = [client.get(f"{mock.v4_uri}/task") for _ in range(20)]
 
@@ -1018,10 +987,10 @@ def test_throttle_can_be_turned_off(
 
 
 def test_every_answer_carries_the_rate_headers(
-    serve: Callable[..., MockEndpoint], client: httpx.Client
+    start_mock: Callable[..., MockEndpoint], client: httpx.Client
 ) -> None:
     """200, 4xx, 5xx and 429 answers all carry tollbooth's headers, with the configured rate."""
-    mock = serve(rate=0.5, burst=1)
+    mock = start_mock(rate=0.5, burst=1)
     paths = [f"/v4/{mock.endpoint_id}", f"/v4/{UNKNOWN_ID}", f"/v3/{UNKNOWN_ID}", "/nowhere"]
     paths.append(paths[0])  # throttled the second time
 
@@ -1046,10 +1015,10 @@ def test_every_answer_carries_the_rate_headers(
 
 
 def test_latency_delays_every_answer(
-    serve: Callable[..., MockEndpoint], client: httpx.Client
+    start_mock: Callable[..., MockEndpoint], client: httpx.Client
 ) -> None:
     """An answer does not come before the configured latency; it can be changed while running."""
-    mock = serve(latency=0.3)
+    mock = start_mock(latency=0.3)
 
     started = time.monotonic()
     status = client.get(mock.v4_uri).status_code
@@ -1062,10 +1031,10 @@ def test_latency_delays_every_answer(
 
 
 def test_error_rate_one_gives_500_always(
-    serve: Callable[..., MockEndpoint], client: httpx.Client
+    start_mock: Callable[..., MockEndpoint], client: httpx.Client
 ) -> None:
     """error_rate=1.0 turns every metadata and stats answer into the agent's 500."""
-    mock = serve(error_rate=1.0)
+    mock = start_mock(error_rate=1.0)
     arn, docker_id = mock.task["TaskARN"], mock.own_container_docker_id
     expected = {
         mock.v4_uri: f"unable to generate metadata for container '{docker_id}'",
@@ -1089,10 +1058,10 @@ def test_error_rate_one_gives_500_always(
 
 
 def test_credentials_paths_are_not_served_and_are_counted(
-    serve: Callable[..., MockEndpoint], client: httpx.Client
+    start_mock: Callable[..., MockEndpoint], client: httpx.Client
 ) -> None:
     """Credentials paths answer 404 and are counted, so tests can prove they were never asked."""
-    mock = serve()
+    mock = start_mock()
     paths = ["/v2/credentials/4d1a6c2e", "/v1/credentials", f"/v4/{mock.endpoint_id}/credentials"]
 
     responses = [client.get(mock.base_url + path) for path in paths]
@@ -1104,10 +1073,10 @@ def test_credentials_paths_are_not_served_and_are_counted(
 
 
 def test_any_method_is_answered_like_get(
-    serve: Callable[..., MockEndpoint], client: httpx.Client
+    start_mock: Callable[..., MockEndpoint], client: httpx.Client
 ) -> None:
     """The agent registers its routes without methods: POST answers as GET, HEAD without a body."""
-    mock = serve()
+    mock = start_mock()
 
     get = client.get(mock.v4_uri)
     post = client.post(mock.v4_uri, content=b"ignored")
@@ -1122,10 +1091,10 @@ def test_any_method_is_answered_like_get(
 
 
 def test_requests_record_every_answer(
-    serve: Callable[..., MockEndpoint], client: httpx.Client
+    start_mock: Callable[..., MockEndpoint], client: httpx.Client
 ) -> None:
     """requests lists (method, path, status) of each answer; reset_counts forgets them."""
-    mock = serve()
+    mock = start_mock()
     client.get(mock.v4_uri)
     client.get(f"{mock.v4_uri}/nope")
     client.get(f"{mock.v2_endpoint}/v2/metadata", params={"q": "1"})
@@ -1143,10 +1112,10 @@ def test_requests_record_every_answer(
 
 
 def test_concurrent_requests_are_all_recorded(
-    serve: Callable[..., MockEndpoint], client: httpx.Client
+    start_mock: Callable[..., MockEndpoint], client: httpx.Client
 ) -> None:
     """Answers from many threads at once are all served and all recorded."""
-    mock = serve(throttle=False)
+    mock = start_mock(throttle=False)
     statuses: list[int] = []
 
     def fetch() -> None:
@@ -1195,9 +1164,9 @@ def test_context_manager_starts_and_stops(client: httpx.Client) -> None:
         client.get(mock.v4_uri)
 
 
-def test_port_zero_gives_a_free_port(serve: Callable[..., MockEndpoint]) -> None:
+def test_port_zero_gives_a_free_port(start_mock: Callable[..., MockEndpoint]) -> None:
     """Two mocks on port 0 each get their own free port."""
-    first, second = serve(port=0), serve(port=0)
+    first, second = start_mock(port=0), start_mock(port=0)
 
     assert 0 not in (first.port, second.port)
     assert first.port != second.port
@@ -1215,9 +1184,7 @@ def test_serve_forever_returns_after_stop(client: httpx.Client) -> None:
     mock = MockEndpoint()
     thread = threading.Thread(target=mock.serve_forever, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 10
-    while not mock.port and time.monotonic() < deadline:
-        time.sleep(0.01)
+    wait_until(lambda: mock.port, 10)
 
     status = client.get(mock.v4_uri).status_code
     mock.stop()

@@ -46,20 +46,23 @@ from ecs_log_context.models import (
 )
 from ecs_log_context.models._schema import Model, empty
 
-FIXTURES = Path(__file__).parent / "fixtures"
+from .documents import FIXTURES, fixture_json, fixture_text
 
 V4_TASK_ARN = "arn:aws:ecs:us-west-2:111122223333:task/default/158d1c8083dd49d6b527399fd6414f5c"
 V2_TASK_ARN = "arn:aws:ecs:us-east-2:012345678910:task/9781c248-0edd-4cdb-9a93-f63cb662a5d3"
 
 
-def load(name: str) -> Any:
-    """The decoded JSON of ``tests/fixtures/<name>.json``."""
-    return json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
-
-
-def utc(*parts: int) -> datetime:
+def utc(  # noqa: PLR0917 -- the positional fields of datetime itself
+    year: int,
+    month: int,
+    day: int,
+    hour: int = 0,
+    minute: int = 0,
+    second: int = 0,
+    microsecond: int = 0,
+) -> datetime:
     """A datetime in UTC."""
-    return datetime(*parts, tzinfo=timezone.utc)
+    return datetime(year, month, day, hour, minute, second, microsecond, tzinfo=timezone.utc)
 
 
 def ecs_labels(cluster: str, name: str, task_arn: str, family: str, version: str) -> dict[str, str]:
@@ -86,7 +89,7 @@ def invalid_detail(parse: Callable[[Any], object], document: Any) -> str:
 def test_v2_task_nginx() -> None:
     """The v2 documentation example: task fields, the pause container and nginx-curl."""
     task = TaskMetadata.from_json(
-        load("v2_task_nginx_awsdocs"), url="http://169.254.170.2/v2/metadata"
+        fixture_json("v2_task_nginx_awsdocs.json"), url="http://169.254.170.2/v2/metadata"
     )
     labels = ecs_labels("default", "nginx-curl", V2_TASK_ARN, "nginx", "5")
     expected_nginx = ContainerMetadata(
@@ -110,7 +113,7 @@ def test_v2_task_nginx() -> None:
     assert ("RUNNING", "RUNNING") == (task.desired_status, task.known_status)
     assert utc(2018, 2, 1, 20, 55, 9, 372495) == task.pull_started_at
     assert utc(2018, 2, 1, 20, 55, 10, 552018) == task.pull_stopped_at
-    assert timezone.utc == task.pull_started_at.tzinfo  # type: ignore[union-attr]
+    assert timezone.utc == task.pull_started_at.tzinfo
     assert "us-east-2b" == task.availability_zone
     assert (None, None, None, None) == (
         task.limits,
@@ -126,7 +129,7 @@ def test_v2_task_nginx() -> None:
 
 def test_v2_pause_container() -> None:
     """The pause container: empty ImageID, zero limits, type CNI_PAUSE."""
-    pause = TaskMetadata.from_json(load("v2_task_nginx_awsdocs")).containers[0]
+    pause = TaskMetadata.from_json(fixture_json("v2_task_nginx_awsdocs.json")).containers[0]
     assert "731a0d6a3b4210e2448339bc7015aaa79bfe4fa256384f4102db86ef94cbbc4c" == pause.docker_id
     assert "~internal~ecs~pause" == pause.name
     assert "ecs-nginx-5-internalecspause-acc699c0cbf2d6d11700" == pause.docker_name
@@ -145,20 +148,20 @@ def test_v2_pause_container() -> None:
 
 def test_v3_task_is_the_v2_example() -> None:
     """The v3 task example is the v2 body: both parse to the same model."""
-    expected = TaskMetadata.from_json(load("v2_task_nginx_awsdocs"))
-    assert expected == TaskMetadata.from_json(load("v3_task_awsdocs"))
+    expected = TaskMetadata.from_json(fixture_json("v2_task_nginx_awsdocs.json"))
+    assert expected == TaskMetadata.from_json(fixture_json("v3_task_awsdocs.json"))
 
 
 def test_v3_container() -> None:
     """``${ECS_CONTAINER_METADATA_URI}`` answers with one container."""
-    container = ContainerMetadata.from_json(load("v3_container_awsdocs"))
-    expected = TaskMetadata.from_json(load("v2_task_nginx_awsdocs")).containers[1]
+    container = ContainerMetadata.from_json(fixture_json("v3_container_awsdocs.json"))
+    expected = TaskMetadata.from_json(fixture_json("v2_task_nginx_awsdocs.json")).containers[1]
     assert expected == container
 
 
 def test_v2_task_with_tags_datadog() -> None:
     """The Datadog capture: tags, volumes, eight fractional digits, alphabetical key order."""
-    task = TaskMetadata.from_json(load("v2_taskWithTags_datadog"))
+    task = TaskMetadata.from_json(fixture_json("v2_taskWithTags_datadog.json"))
     task_arn = (
         "arn:aws:ecs:us-west-1:601427279990:task/ecs-cluster/36a297a28f0f4ad2959801747cfe8703"
     )
@@ -194,7 +197,7 @@ def test_v2_task_with_tags_datadog() -> None:
 
 def test_v4_task_ec2_awsvpc() -> None:
     """The v4 EC2 task: v4 task keys and the v4 network keys."""
-    task = TaskMetadata.from_json(load("v4_task_ec2_awsvpc_awsdocs"))
+    task = TaskMetadata.from_json(fixture_json("v4_task_ec2_awsvpc_awsdocs.json"))
     assert ("default", V4_TASK_ARN) == (task.cluster, task.task_arn)
     assert ("curltest", "26") == (task.family, task.revision)
     assert ("MyService", "vpc-1234567890abcdef0", "EC2") == (
@@ -236,7 +239,7 @@ def test_v4_task_ec2_awsvpc() -> None:
 
 def test_v4_container_ec2_awsvpc() -> None:
     """``${ECS_CONTAINER_METADATA_URI_V4}`` on EC2."""
-    container = ContainerMetadata.from_json(load("v4_container_ec2_awsvpc_awsdocs"))
+    container = ContainerMetadata.from_json(fixture_json("v4_container_ec2_awsvpc_awsdocs.json"))
     assert "ea32192c8553fbff06c9340478a2ff089b2bb5646fb718b4ee206641c9086d66" == container.docker_id
     assert ("curl", "ecs-curltest-24-curl-cca48e8dcadd97805600") == (
         container.name,
@@ -262,7 +265,7 @@ def test_v4_container_ec2_awsvpc() -> None:
 
 def test_v4_task_fargate() -> None:
     """Fargate: cluster ARN, task limits in vCPUs, IPv6, DNS, ClockDrift inside the container."""
-    task = TaskMetadata.from_json(load("v4_task_fargate_awsdocs"))
+    task = TaskMetadata.from_json(fixture_json("v4_task_fargate_awsdocs.json"))
     assert "arn:aws:ecs:us-west-2:111122223333:cluster/default" == task.cluster
     assert "FARGATE" == task.launch_type
     assert Limits(cpu=0.25, memory=512) == task.limits
@@ -301,7 +304,7 @@ def test_v4_task_fargate() -> None:
 
 def test_v4_task_with_tags() -> None:
     """taskWithTags: TaskTags and ContainerInstanceTags."""
-    task = TaskMetadata.from_json(load("v4_taskWithTags_awsdocs"))
+    task = TaskMetadata.from_json(fixture_json("v4_taskWithTags_awsdocs.json"))
     assert {"tag-use": "task-metadata-endpoint-test"} == task.task_tags
     assert {"tag_key": "tag_value"} == task.container_instance_tags
     assert () == task.errors
@@ -310,7 +313,7 @@ def test_v4_task_with_tags() -> None:
 
 def test_v4_task_with_tags_errors() -> None:
     """taskWithTags when the tags cannot be read: the Errors entries."""
-    task = TaskMetadata.from_json(load("v4_taskWithTags_errors_awsdocs"))
+    task = TaskMetadata.from_json(fixture_json("v4_taskWithTags_errors_awsdocs.json"))
     denied = "User: arn:aws:sts::111122223333:assumed-role/ecsInstanceRole/i-0744a608689EXAMPLE "
     instance = "arn:aws:ecs:us-west-2:111122223333:container-instance/default/"
     other_task = "arn:aws:ecs:us-west-2:111122223333:task/default/9ef30e4b7aa44d0db562749cff4983f3"
@@ -339,7 +342,7 @@ def test_v4_task_with_tags_errors() -> None:
 
 def test_v2_stats_task_datadog() -> None:
     """The v2 task stats: a null entry, and Docker stats without network_rate_stats."""
-    stats = parse_task_stats(load("v2_stats_task_datadog"))
+    stats = parse_task_stats(fixture_json("v2_stats_task_datadog.json"))
     missing = "470f831ceac0479b8c6614a7232e707fb24760c350b13ee589dd1d6424315d42"
     redis_id = "470f831ceac0479b8c6614a7232e707fb24760c350b13ee589dd1d6424315d98"
     assert [missing, redis_id] == list(stats)
@@ -377,7 +380,7 @@ def test_v2_stats_task_datadog() -> None:
 
 def test_v4_stats_container() -> None:
     """v4 container stats, every typed part."""
-    stats = ContainerStats.from_json(load("v4_stats_container_ec2_bridge_awsdocs"))
+    stats = ContainerStats.from_json(fixture_json("v4_stats_container_ec2_bridge_awsdocs.json"))
     throttling = ThrottlingData(periods=0, throttled_periods=0, throttled_time=0)
     assert "5fc21e5b015f899d22618f8aede80b6d70d71b2a75465ea49d9462c8f3d2d3af" == stats.id
     assert "/ecs-curltest-26-curl-c2e5f6e0cf91b0bead01" == stats.name
@@ -420,7 +423,7 @@ def test_v4_stats_container() -> None:
 def test_v4_stats_task() -> None:
     """v4 task stats: one entry per container, huge cgroup limits kept as ints."""
     stats = parse_task_stats(
-        load("v4_stats_task_awsdocs"), url="http://169.254.170.2/v4/x/task/stats"
+        fixture_json("v4_stats_task_awsdocs.json"), url="http://169.254.170.2/v4/x/task/stats"
     )
     pause = stats["01999f2e5c6cf4df3873f28950e6278813408f281c54778efec860d0caad4854"]
     curl = stats["5fc21e5b015f899d22618f8aede80b6d70d71b2a75465ea49d9462c8f3d2d3af"]
@@ -444,7 +447,9 @@ def test_empty_container_stats() -> None:
 
 
 @pytest.mark.parametrize(
-    "case", [case for case in load("error_responses_agent")["cases"] if case["body"]], ids=str
+    "case",
+    [case for case in fixture_json("error_responses_agent.json")["cases"] if case["body"]],
+    ids=str,
 )
 def test_agent_error_bodies_are_not_metadata(case: dict[str, Any]) -> None:
     """The agent's error bodies (JSON strings, or plain text) are refused as metadata."""
@@ -459,7 +464,7 @@ def test_agent_error_bodies_are_not_metadata(case: dict[str, Any]) -> None:
 
 def test_clock_drift_on_the_task() -> None:
     """The agent puts ClockDrift on the task."""
-    document = load("v4_task_ec2_awsvpc_awsdocs")
+    document = fixture_json("v4_task_ec2_awsvpc_awsdocs.json")
     document["ClockDrift"] = {
         "ClockErrorBound": 0.25,
         "ReferenceTimestamp": "2024-03-01T10:00:00.123456789Z",
@@ -633,7 +638,7 @@ def test_integral_float_for_integer() -> None:
 
 def test_unknown_keys_kept_in_raw() -> None:
     """Keys a model does not know land in its raw, at every level."""
-    document = load("v4_task_fargate_awsdocs")
+    document = fixture_json("v4_task_fargate_awsdocs.json")
     document["NewTaskKey"] = {"a": [1]}
     container = document["Containers"][0]
     container["NewContainerKey"] = 1
@@ -667,7 +672,7 @@ def test_unknown_stats_keys_kept_in_raw() -> None:
 
 def test_models_are_read_only() -> None:
     """Models are frozen; raw and the mappings cannot be changed."""
-    task = TaskMetadata.from_json(load("v2_taskWithTags_datadog") | {"Extra": 1})
+    task = TaskMetadata.from_json(fixture_json("v2_taskWithTags_datadog.json") | {"Extra": 1})
     with pytest.raises(dataclasses.FrozenInstanceError):
         task.cluster = "other"  # type: ignore[misc]
     with pytest.raises(TypeError):
@@ -708,14 +713,14 @@ def micro(text: str) -> str:
 )
 def test_to_dict_gives_the_document_back(name: str, parse: Callable[[Any], Any]) -> None:
     """``to_dict`` writes the original keys back, timestamps to the microsecond."""
-    expected = json.loads(micro((FIXTURES / f"{name}.json").read_text(encoding="utf-8")))
-    assert expected == parse(load(name)).to_dict()
+    expected = json.loads(micro(fixture_text(f"{name}.json")))
+    assert expected == parse(fixture_json(f"{name}.json")).to_dict()
 
 
 def test_to_dict_of_task_stats() -> None:
     """Each container's stats in a task stats document come back the same way."""
-    expected = json.loads(micro((FIXTURES / "v4_stats_task_awsdocs.json").read_text("utf-8")))
-    stats = parse_task_stats(load("v4_stats_task_awsdocs"))
+    expected = json.loads(micro(fixture_text("v4_stats_task_awsdocs.json")))
+    stats = parse_task_stats(fixture_json("v4_stats_task_awsdocs.json"))
     assert expected == {key: value.to_dict() for key, value in stats.items() if value}
 
 
@@ -954,7 +959,7 @@ def test_timestamps(text: str, expected: datetime) -> None:
     """RFC 3339 with Z or an offset and 0 to 9 fractional digits, kept in UTC."""
     created_at = ContainerMetadata.from_json({"CreatedAt": text}).created_at
     assert expected == created_at
-    assert timezone.utc == created_at.tzinfo  # type: ignore[union-attr]
+    assert timezone.utc == created_at.tzinfo
 
 
 @pytest.mark.parametrize(
@@ -1182,18 +1187,18 @@ def all_keys(value: Any) -> set[str]:
 
 
 METADATA_FIXTURES = [
-    "v2_task_nginx_awsdocs",
-    "v2_taskWithTags_datadog",
-    "v3_container_awsdocs",
-    "v4_container_ec2_awsvpc_awsdocs",
-    "v4_task_fargate_awsdocs",
-    "v4_taskWithTags_errors_awsdocs",
-    "v2_stats_task_datadog",
-    "v4_stats_container_ec2_bridge_awsdocs",
-    "v4_stats_task_awsdocs",
+    "v2_task_nginx_awsdocs.json",
+    "v2_taskWithTags_datadog.json",
+    "v3_container_awsdocs.json",
+    "v4_container_ec2_awsvpc_awsdocs.json",
+    "v4_task_fargate_awsdocs.json",
+    "v4_taskWithTags_errors_awsdocs.json",
+    "v2_stats_task_datadog.json",
+    "v4_stats_container_ec2_bridge_awsdocs.json",
+    "v4_stats_task_awsdocs.json",
 ]
 KNOWN_KEYS = sorted(
-    all_keys([load(name) for name in METADATA_FIXTURES])
+    all_keys([fixture_json(name) for name in METADATA_FIXTURES])
     | all_keys([FULL_V4_TASK, {"ReferenceTime": 1, "percpu_usage": 1, "ClockDrift": 1}])
 )
 
@@ -1215,8 +1220,9 @@ json_values = st.recursive(
 
 @st.composite
 def mutated(draw: st.DrawFn, names: list[str]) -> Any:
-    """A fixture where a few random keys (or items) at random depths got random JSON values."""
-    document = copy.deepcopy(load(draw(st.sampled_from(names))))
+    """A fixture file (by name) where a few random keys (or items) at random depths got random
+    JSON values."""
+    document = copy.deepcopy(fixture_json(draw(st.sampled_from(names))))
     for _ in range(draw(st.integers(min_value=1, max_value=4))):
         node = document
         while True:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import faulthandler
 import json
 import logging
 import multiprocessing
@@ -24,7 +23,6 @@ import sys
 import textwrap
 import threading
 import time
-import traceback
 import urllib.request
 from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from pathlib import Path
@@ -40,20 +38,12 @@ from ecs_log_context import (
 )
 from ecs_log_context.mock.server import MockEndpoint
 
-from . import faults
-from .faults import (
-    ENDPOINT_ID,
-    V4_CONTAINER,
-    V4_TASK,
-    V4_TASK_ARN,
-    EndpointLog,
-    FaultServer,
-    ListHandler,
-    Reply,
-    healthy_routes,
-    json_reply,
-)
-from .scripted_server import wait_until
+from . import child_processes
+from .capture import RecordCapture, library_records
+from .child_processes import run_in_fork
+from .documents import ENDPOINT_ID, V4_CONTAINER, V4_TASK, V4_TASK_ARN, healthy_routes
+from .loopback import LoopbackServer, Reply, json_reply
+from .waiting import wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -63,13 +53,13 @@ HANG = Reply(fault="hang")
 needs_fork = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
 
 
-def _v4(server: FaultServer) -> dict[str, str]:
+def _v4(server: LoopbackServer) -> dict[str, str]:
     return {"ECS_CONTAINER_METADATA_URI_V4": server.url + PREFIX}
 
 
 @pytest.fixture
-def endpoint() -> Iterator[FaultServer]:
-    with FaultServer(healthy_routes("v4", PREFIX)) as server:
+def endpoint() -> Iterator[LoopbackServer]:
+    with LoopbackServer(healthy_routes("v4", PREFIX)) as server:
         yield server
 
 
@@ -81,43 +71,14 @@ def _logger(name: str, *handlers: logging.Handler) -> logging.Logger:
     return log
 
 
-def _in_fork(body: Callable[[], dict[str, Any]], out: Path, limit: float = 20.0) -> dict[str, Any]:
-    """Run `body` in a forked child; its result (or its traceback). Fails if the child hangs."""
-    pid = os.fork()
-    if pid == 0:  # the child: never return into pytest
-        code = 0
-        try:
-            faulthandler.dump_traceback_later(limit - 2, exit=True)  # a deadlock says where
-            result: dict[str, Any] = {"ok": True, **body()}
-        except BaseException:
-            result = {"ok": False, "error": traceback.format_exc()}
-            code = 1
-        out.write_text(json.dumps(result, default=str))
-        os._exit(code)
-    deadline = time.monotonic() + limit
-    while True:
-        done, status = os.waitpid(pid, os.WNOHANG)
-        if done:
-            break
-        if time.monotonic() > deadline:
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-            pytest.fail(f"the forked child did not finish within {limit} s: deadlock")
-        time.sleep(0.02)
-    assert out.exists(), f"the child died without a word (status {status})"
-    result = json.loads(out.read_text())
-    assert result["ok"], result.get("error")
-    return result
-
-
 # -- fork ------------------------------------------------------------------------------------
 
 
 @needs_fork
-def test_fork_while_a_refresh_holds_the_locks(endpoint: FaultServer, tmp_path: Path) -> None:
+def test_fork_while_a_refresh_holds_the_locks(endpoint: LoopbackServer) -> None:
     """A child forked while the parent's locks are held mid-fetch keeps the snapshot and lives."""
     environ = _v4(endpoint)
-    handler = ListHandler()
+    handler = RecordCapture()
     ecs_filter = EcsContextFilter(environ=environ, timeout=0.4, ttl=3600)
     handler.addFilter(ecs_filter)
     log = _logger("fork.locks", handler)
@@ -170,7 +131,7 @@ def test_fork_while_a_refresh_holds_the_locks(endpoint: FaultServer, tmp_path: P
                 "processor_arn": event.get("ecs_task_arn"),
             }
 
-        result = _in_fork(child, tmp_path / "child.json")
+        result = run_in_fork(child, timeout=20.0)
     finally:
         release.set()
     assert result["arn"] == V4_TASK_ARN  # the inherited snapshot, at once
@@ -181,11 +142,11 @@ def test_fork_while_a_refresh_holds_the_locks(endpoint: FaultServer, tmp_path: P
 
 
 @needs_fork
-def test_fork_during_the_first_fetch(tmp_path: Path) -> None:
+def test_fork_during_the_first_fetch() -> None:
     """Forked before any answer: the child fetches on its own, its log calls wait at most the
     timeout, and it gets the fields once the endpoint answers."""
-    with FaultServer({PREFIX + "/task": HANG}) as server:
-        handler = ListHandler()
+    with LoopbackServer({PREFIX + "/task": HANG}) as server:
+        handler = RecordCapture()
         ecs_filter = EcsContextFilter(environ=_v4(server), timeout=0.5)
         handler.addFilter(ecs_filter)
         log = _logger("fork.first", handler)
@@ -206,7 +167,7 @@ def test_fork_during_the_first_fetch(tmp_path: Path) -> None:
                 time.sleep(0.02)
             return {"longest": max(durations), "enriched": enriched}
 
-        result = _in_fork(child, tmp_path / "child.json")
+        result = run_in_fork(child, timeout=20.0)
     assert result["longest"] <= 0.5 + 0.5
     assert result["enriched"] is not None
     assert result["enriched"] < 3.0
@@ -215,7 +176,7 @@ def test_fork_during_the_first_fetch(tmp_path: Path) -> None:
 @needs_fork
 @pytest.mark.parametrize("has_snapshot", [False, True], ids=["failing", "ready"])
 def test_a_closed_context_stays_closed_in_a_forked_child(
-    endpoint: FaultServer, tmp_path: Path, has_snapshot: bool
+    endpoint: LoopbackServer, has_snapshot: bool
 ) -> None:
     if not has_snapshot:
         endpoint.behave({PREFIX + "/task": json_reply("Unable to generate metadata", 500)})
@@ -229,7 +190,7 @@ def test_a_closed_context_stays_closed_in_a_forked_child(
         time.sleep(1.6)  # past the TTL of 1 s (with its jitter)
         return {}
 
-    _in_fork(child, tmp_path / "child.json")
+    run_in_fork(child, timeout=20.0)
     time.sleep(0.2)
     assert endpoint.count() == before, endpoint.paths()[before:]
 
@@ -238,17 +199,17 @@ def test_a_closed_context_stays_closed_in_a_forked_child(
 
 
 @needs_fork
-def test_multiprocessing_fork_children_log_the_inherited_snapshot(endpoint: FaultServer) -> None:
-    handler = ListHandler()
+def test_multiprocessing_fork_children_log_the_inherited_snapshot(endpoint: LoopbackServer) -> None:
+    handler = RecordCapture()
     ecs_filter = EcsContextFilter(environ=_v4(endpoint), timeout=0.4)
     handler.addFilter(ecs_filter)
-    faults.INHERITED.update(logger=_logger("mp.fork", handler), handler=handler)
+    child_processes.INHERITED.update(logger=_logger("mp.fork", handler), handler=handler)
     assert ecs_filter.context.wait_ready(5)
     try:
         with multiprocessing.get_context("fork").Pool(3) as pool:
-            results = pool.map(faults.log_through_inherited_filter, [0.3] * 6, chunksize=1)
+            results = pool.map(child_processes.log_through_inherited_filter, [0.3] * 6, chunksize=1)
     finally:
-        faults.INHERITED.clear()
+        child_processes.INHERITED.clear()
     assert len({r["pid"] for r in results}) >= 2
     for result in results:
         assert result["fields"]["ecs_task_arn"] == V4_TASK_ARN
@@ -257,13 +218,13 @@ def test_multiprocessing_fork_children_log_the_inherited_snapshot(endpoint: Faul
 
 
 def test_multiprocessing_spawn_children_fetch_on_their_own(
-    endpoint: FaultServer, monkeypatch: pytest.MonkeyPatch
+    endpoint: LoopbackServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     for name, value in {**_v4(endpoint), "ECS_LOG_CONTEXT_TIMEOUT": "1.0"}.items():
         monkeypatch.setenv(name, value)
     ctx = multiprocessing.get_context("spawn")
     with ctx.Pool(2) as pool:
-        results = pool.map(faults.log_until_enriched, [5.0, 5.0], chunksize=1)
+        results = pool.map(child_processes.log_until_enriched, [5.0, 5.0], chunksize=1)
     for result in results:
         assert result["fields"]["ecs_task_arn"] == V4_TASK_ARN
         assert result["enriched_after"] is not None
@@ -441,16 +402,16 @@ def _snapshot_number(fields: Mapping[str, Any]) -> set[str]:
 
 def test_threads_logging_while_refreshes_swap_snapshots() -> None:
     rotating = Rotating()
-    with FaultServer(rotating) as server:
+    with LoopbackServer(rotating) as server:
         environ = _v4(server)
         processor = EcsContextProcessor(environ=environ, timeout=1.0)
         ecs_filter = EcsContextFilter(environ=environ, timeout=1.0)
         formatter = EcsJsonFormatter("%(message)s", environ=environ, timeout=1.0)
         context = processor.context
         assert context.wait_ready(5)
-        plain = ListHandler()
+        plain = RecordCapture()
         plain.addFilter(ecs_filter)
-        as_json = ListHandler()
+        as_json = RecordCapture()
         as_json.setFormatter(formatter)
         log = _logger("threads.swap", plain, as_json)
 
@@ -510,7 +471,7 @@ def test_threads_logging_while_refreshes_swap_snapshots() -> None:
 
 
 def test_many_threads_at_start_up_wait_together_at_most_the_timeout() -> None:
-    with FaultServer({PREFIX + "/task": HANG}) as server:
+    with LoopbackServer({PREFIX + "/task": HANG}) as server:
         environ = _v4(server)
         started = time.monotonic()
         processor = EcsContextProcessor(environ=environ, timeout=0.5)
@@ -532,11 +493,11 @@ def test_many_threads_at_start_up_wait_together_at_most_the_timeout() -> None:
 
 
 def test_a_failed_refresh_keeps_the_last_snapshot_and_says_so_once(
-    endpoint: FaultServer,
+    endpoint: LoopbackServer,
 ) -> None:
-    with EndpointLog.capture() as said:
+    with library_records() as said:
         ecs_filter = EcsContextFilter(environ=_v4(endpoint), timeout=0.4)
-        handler = ListHandler()
+        handler = RecordCapture()
         handler.addFilter(ecs_filter)
         log = _logger("stale", handler)
         context = ecs_filter.context
@@ -558,11 +519,11 @@ def test_a_failed_refresh_keeps_the_last_snapshot_and_says_so_once(
 
 
 def _httpx_through_root(
-    server: FaultServer, make: Callable[[dict[str, str]], Any]
+    server: LoopbackServer, make: Callable[[dict[str, str]], Any]
 ) -> dict[str, Any]:
     """Root at DEBUG with one handler carrying an integration; log once at start-up."""
     root = logging.getLogger()
-    handler = ListHandler()
+    handler = RecordCapture()
     integration = make(_v4(server))
     if isinstance(integration, logging.Filter):
         handler.addFilter(integration)
@@ -595,7 +556,7 @@ SLOW_TASK = {
 def test_httpx_debug_records_through_a_root_handler_with_the_filter(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    with FaultServer(SLOW_TASK) as server:
+    with LoopbackServer(SLOW_TASK) as server:
         run = _httpx_through_root(server, lambda env: EcsContextFilter(environ=env, timeout=2.0))
     # The fetch did not wait on the records it logs itself: the first record got its fields
     # long before the timeout.
@@ -614,7 +575,7 @@ def test_httpx_debug_records_through_a_root_handler_with_the_filter(
 
 
 def test_httpx_debug_records_through_a_root_handler_with_the_json_formatter() -> None:
-    with FaultServer(SLOW_TASK) as server:
+    with LoopbackServer(SLOW_TASK) as server:
         run = _httpx_through_root(
             server, lambda env: EcsJsonFormatter("%(message)s", environ=env, timeout=2.0)
         )
@@ -634,7 +595,7 @@ async def _ticking(stop: asyncio.Event, lags: list[float], every: float = 0.01) 
 
 
 def test_asyncio_loop_stays_responsive_while_the_endpoint_hangs() -> None:
-    with FaultServer({PREFIX + "/task": HANG}) as server:
+    with LoopbackServer({PREFIX + "/task": HANG}) as server:
         environ = _v4(server)
 
         async def main() -> dict[str, Any]:
@@ -666,7 +627,7 @@ def test_asyncio_loop_stays_responsive_while_the_endpoint_hangs() -> None:
 def test_asyncio_a_log_call_in_the_startup_window_blocks_at_most_the_timeout() -> None:
     """The documented bound: without ``await wait_ready_async()`` first, a log call made
     during start-up blocks the loop, for at most the timeout."""
-    with FaultServer({PREFIX + "/task": HANG}) as server:
+    with LoopbackServer({PREFIX + "/task": HANG}) as server:
         environ = _v4(server)
 
         async def main() -> dict[str, Any]:
@@ -712,7 +673,7 @@ print("exiting", flush=True)
     ],
 )
 def test_interpreter_exits_cleanly_with_a_fetch_in_flight(timeout: float, sleep: float) -> None:
-    with FaultServer({PREFIX + "/task": HANG}) as server:
+    with LoopbackServer({PREFIX + "/task": HANG}) as server:
         script = EXIT_SCRIPT.format(url=server.url + PREFIX, timeout=timeout, sleep=sleep)
         for _ in range(3):
             t = time.monotonic()
@@ -744,7 +705,7 @@ def test_an_app_without_logging_configuration_hears_nothing_from_the_library() -
         time.sleep(1.5)  # the first failure, its warning and a retry happen meanwhile
         """
     )
-    with FaultServer({PREFIX + "/task": json_reply("Unable to generate metadata", 500)}) as s:
+    with LoopbackServer({PREFIX + "/task": json_reply("Unable to generate metadata", 500)}) as s:
         done = subprocess.run(
             [PYTHON, "-c", script.format(url=s.url + PREFIX)],
             check=False,
@@ -771,7 +732,7 @@ def test_interpreter_exits_cleanly_while_a_log_call_waits() -> None:
         logging.getLogger("app").warning("bye")
         """
     )
-    with FaultServer({PREFIX + "/task": HANG}) as server:
+    with LoopbackServer({PREFIX + "/task": HANG}) as server:
         t = time.monotonic()
         done = subprocess.run(
             [PYTHON, "-c", script.format(url=server.url + PREFIX)],

@@ -26,18 +26,10 @@ import structlog
 
 from ecs_log_context import EcsContext, EcsContextFilter, EcsContextProcessor, EcsJsonFormatter
 
-from .faults import (
-    ENDPOINT_ID,
-    V4_CONTAINER,
-    V4_TASK,
-    FaultServer,
-    ListHandler,
-    Reply,
-    fixture_json,
-    healthy_routes,
-    json_reply,
-)
-from .scripted_server import wait_until
+from .capture import RecordCapture
+from .documents import ENDPOINT_ID, V4_CONTAINER, V4_TASK, fixture_json, healthy_routes
+from .loopback import LoopbackServer, Reply, json_reply
+from .waiting import wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
 PREFIX = f"/v4/{ENDPOINT_ID}"
@@ -45,12 +37,12 @@ V4 = "ECS_CONTAINER_METADATA_URI_V4"
 TASK_KEYS = ("ecs_cluster", "ecs_task_arn", "ecs_task_family", "ecs_task_revision")
 
 
-def environ(server: FaultServer, **more: str) -> dict[str, str]:
+def environ(server: LoopbackServer, **more: str) -> dict[str, str]:
     return {V4: server.url + PREFIX, **more}
 
 
-def stdlib_pipeline(name: str, ecs_filter: logging.Filter) -> tuple[logging.Logger, ListHandler]:
-    handler = ListHandler()
+def stdlib_pipeline(name: str, ecs_filter: logging.Filter) -> tuple[logging.Logger, RecordCapture]:
+    handler = RecordCapture()
     handler.addFilter(ecs_filter)
     log = logging.getLogger(name)
     log.handlers[:] = [handler]
@@ -75,9 +67,9 @@ class Raising(logging.Filter):
 def test_the_refresher_outlives_a_user_filter_that_raises_on_its_messages(where: str) -> None:
     """The library's own INFO and WARNING records meet a filter that raises: the refresher
     goes on refreshing (TTL 1 s) and ``status()`` follows the endpoint."""
-    with FaultServer(healthy_routes("v4", PREFIX)) as server:
+    with LoopbackServer(healthy_routes("v4", PREFIX)) as server:
         ours = logging.getLogger("ecs_log_context")
-        handler = ListHandler()
+        handler = RecordCapture()
         if where == "logger":
             ours.addFilter(Raising())
         else:
@@ -117,7 +109,7 @@ def _structlog_events(processor: EcsContextProcessor) -> list[dict[str, Any]]:
 def test_nested_records_each_get_their_own_inner_dict() -> None:
     """A downstream processor editing ``event_dict["ecs"]`` in place changes that record only,
     through the processor, the filter and the formatter."""
-    with FaultServer(healthy_routes("v4", PREFIX)) as server:
+    with LoopbackServer(healthy_routes("v4", PREFIX)) as server:
         env = environ(server)
         processor = EcsContextProcessor(environ=env, style="nested")
         assert processor.context.wait_ready(5)
@@ -150,7 +142,7 @@ def test_nested_records_each_get_their_own_inner_dict() -> None:
 def test_otel_lists_refuse_in_place_edits() -> None:
     """Under ``otel`` the one-element lists are tuples: shared by every record, edits fail
     loudly instead of reaching the next record."""
-    with FaultServer(healthy_routes("v4", PREFIX)) as server:
+    with LoopbackServer(healthy_routes("v4", PREFIX)) as server:
         processor = EcsContextProcessor(environ=environ(server), style="otel", fields="all")
         assert processor.context.wait_ready(5)
         first, second = _structlog_events(processor)
@@ -171,7 +163,7 @@ def test_a_failing_container_route_costs_only_the_container_fields(kind: str) ->
     """The container route answers 500 for good: the task's fields come at once, the
     container's are missing, ``status()`` says why, and they come once the route heals."""
     routes = {**healthy_routes("v4", PREFIX), PREFIX: CONTAINER_500}
-    with FaultServer(routes) as server:
+    with LoopbackServer(routes) as server:
         env = environ(server)
         if kind == "structlog":
             processor = EcsContextProcessor(environ=env)
@@ -181,7 +173,7 @@ def test_a_failing_container_route_costs_only_the_container_fields(kind: str) ->
                 return dict(processor(None, "info", {"event": "x"}))
 
         else:
-            handler = ListHandler()
+            handler = RecordCapture()
             if kind == "filter":
                 enricher: Any = EcsContextFilter(environ=env)
                 handler.addFilter(enricher)
@@ -221,7 +213,7 @@ def test_a_slow_tags_route_never_holds_up_the_fields() -> None:
         **healthy_routes("v4", PREFIX),
         PREFIX + "/taskWithTags": Reply(200, json.dumps(V4_TASK), delay=3.0),
     }
-    with FaultServer(routes) as server:
+    with LoopbackServer(routes) as server:
         ecs_filter = EcsContextFilter(environ=environ(server), tags="team", timeout=0.5)
         log, handler = stdlib_pipeline("tests.slowtags", ecs_filter)
         started = time.monotonic()
@@ -241,8 +233,8 @@ def test_the_agents_tag_error_keeps_the_fields_and_says_why() -> None:
     agent's words with the fix, is in ``status()`` and said once as a warning."""
     tagged = fixture_json("v4_taskWithTags_errors_awsdocs.json")
     routes = {**healthy_routes("v4", PREFIX), PREFIX + "/taskWithTags": json_reply(tagged)}
-    with FaultServer(routes) as server:
-        said = ListHandler()
+    with LoopbackServer(routes) as server:
+        said = RecordCapture()
         ours = logging.getLogger("ecs_log_context")
         ours.addHandler(said)
         ours.setLevel(logging.INFO)
@@ -265,7 +257,7 @@ def test_the_agents_tag_error_keeps_the_fields_and_says_why() -> None:
 def test_a_refusing_tags_route_keeps_the_fields() -> None:
     """taskWithTags answers 500 for good: the fields stay, tags are retried with backoff."""
     routes = {**healthy_routes("v4", PREFIX), PREFIX + "/taskWithTags": json_reply("boom", 500)}
-    with FaultServer(routes) as server:
+    with LoopbackServer(routes) as server:
         processor = EcsContextProcessor(environ=environ(server), tags="team")
         assert processor.context.wait_ready(5)
         out = processor(None, "info", {"event": "x"})
@@ -308,7 +300,7 @@ IMPORTS_SCRIPT = textwrap.dedent(
 def test_the_refresher_thread_imports_nothing(cls: str, args: str) -> None:
     """Every module a fetch needs is imported by the constructor, in the caller's thread: a
     fork at any moment can never leave a child a half-initialised module."""
-    with FaultServer(healthy_routes("v4", PREFIX)) as server:
+    with LoopbackServer(healthy_routes("v4", PREFIX)) as server:
         done = subprocess.run(
             [sys.executable, "-c", IMPORTS_SCRIPT.format(cls=cls, args=args)],
             capture_output=True,
@@ -347,7 +339,7 @@ FORK_SCRIPT = textwrap.dedent(
 def test_a_forked_child_closes_the_client_it_inherited() -> None:
     """gunicorn's and Celery's workers: the parent's HTTP client is closed in the child, not
     dropped unclosed (ResourceWarning: unclosed socket)."""
-    with FaultServer(healthy_routes("v4", PREFIX)) as server:
+    with LoopbackServer(healthy_routes("v4", PREFIX)) as server:
         done = subprocess.run(
             [sys.executable, "-X", "dev", "-c", FORK_SCRIPT],
             capture_output=True,
@@ -365,7 +357,7 @@ def test_a_forked_child_closes_the_client_it_inherited() -> None:
 # -- status() and enriched records agree ------------------------------------------------------
 
 
-def _state_when_first_enriched(server: FaultServer) -> str:
+def _state_when_first_enriched(server: LoopbackServer) -> str:
     context = EcsContext(environ=environ(server), timeout=2)
     processor = EcsContextProcessor(context=context)
     seen: list[str] = []
@@ -393,7 +385,7 @@ def test_status_is_never_waiting_once_a_record_is_enriched() -> None:
     interval = sys.getswitchinterval()
     sys.setswitchinterval(1e-6)
     try:
-        with FaultServer(routes) as server:
+        with LoopbackServer(routes) as server:
             states = [_state_when_first_enriched(server) for _ in range(10)]
     finally:
         sys.setswitchinterval(interval)

@@ -175,7 +175,11 @@ def _selected_cases(request: pytest.FixtureRequest) -> list[Case]:
     cases: list[Case] = []
     for item in request.session.items:
         callspec = getattr(item, "callspec", None)
-        if item.module is request.module and callspec is not None and "case" in callspec.params:
+        if (
+            getattr(item, "module", None) is request.module
+            and callspec is not None
+            and "case" in callspec.params
+        ):
             cases.append(callspec.params["case"])
     return list(dict.fromkeys(cases))
 

@@ -30,8 +30,8 @@ from ecs_log_context.mock import MockEndpoint
 from ecs_log_context.models import TaskMetadata
 from ecs_log_context.settings import FieldSettings
 
-from .integrations import settle_threads
-from .scripted_server import Answer, ScriptedServer, wait_until
+from .loopback import LoopbackServer, Reply
+from .waiting import wait_until
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -214,26 +214,13 @@ def test_fields_escape_bidi_and_invisible_characters() -> None:
 # -- the library's own warnings ------------------------------------------------------------------
 
 
-@pytest.fixture
-def own_messages() -> list[logging.LogRecord]:
-    """Every record on the ``ecs_log_context`` logger, INFO and above, from now on."""
-    settle_threads()
-    records: list[logging.LogRecord] = []
-    handler = logging.Handler()
-    handler.emit = records.append  # type: ignore[method-assign]
-    logger = logging.getLogger("ecs_log_context")
-    logger.setLevel(logging.INFO)
-    logger.addHandler(handler)
-    return records
-
-
 def test_context_warning_escapes_the_endpoints_error(
-    scripted: ScriptedServer, own_messages: list[logging.LogRecord]
+    loopback: LoopbackServer, own_messages: list[logging.LogRecord]
 ) -> None:
     """The "no metadata yet" warning quotes the agent's error body escaped, letters kept."""
     body = "\x1b]0;pwned\x07\x1b[2J Zürich \u202efailed\u200b\nsecond line"
-    scripted.route("/v4/abc/task", Answer(500, json.dumps(body)))
-    context = EcsContext(environ={"ECS_CONTAINER_METADATA_URI_V4": f"{scripted.url}/v4/abc"})
+    loopback.route("/v4/abc/task", Reply(500, json.dumps(body)))
+    context = EcsContext(environ={"ECS_CONTAINER_METADATA_URI_V4": f"{loopback.url}/v4/abc"})
     assert context.wait_ready(10) is False
 
     assert wait_until(lambda: any("no metadata yet" in r.getMessage() for r in own_messages))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,15 +10,12 @@ import pytest
 from ecs_log_context.models import ContainerStats, TaskMetadata, parse_task_stats
 from ecs_log_context.usage import ContainerUsage, compute_usage, task_usage
 
-FIXTURES = Path(__file__).parent / "fixtures"
+from .documents import fixture_json
+
 REDIS = "470f831ceac0479b8c6614a7232e707fb24760c350b13ee589dd1d6424315d98"
 NULL_STATS = "470f831ceac0479b8c6614a7232e707fb24760c350b13ee589dd1d6424315d42"
 CURL = "5fc21e5b015f899d22618f8aede80b6d70d71b2a75465ea49d9462c8f3d2d3af"
 PAUSE = "01999f2e5c6cf4df3873f28950e6278813408f281c54778efec860d0caad4854"
-
-
-def load(name: str) -> Any:
-    return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
 
 
 def stats_of(document: dict[str, Any]) -> ContainerStats:
@@ -61,7 +57,7 @@ def sample(
 
 def test_v2_redis_matches_hand_computed_figures() -> None:
     """CPU and memory of the Datadog v2 capture, computed by hand from its counters."""
-    stats = parse_task_stats(load("v2_stats_task_datadog.json"))[REDIS]
+    stats = parse_task_stats(fixture_json("v2_stats_task_datadog.json"))[REDIS]
     assert stats is not None
 
     usage = compute_usage(stats, docker_id=REDIS, name="redis")
@@ -80,7 +76,7 @@ def test_v2_redis_matches_hand_computed_figures() -> None:
 
 def test_v4_task_stats_match_hand_computed_figures() -> None:
     """The AWS v4 task stats example: the curl container and the pause container."""
-    stats = parse_task_stats(load("v4_stats_task_awsdocs.json"))
+    stats = parse_task_stats(fixture_json("v4_stats_task_awsdocs.json"))
     curl, pause = stats[CURL], stats[PAUSE]
     assert curl is not None
     assert pause is not None
@@ -103,7 +99,7 @@ def test_v4_task_stats_match_hand_computed_figures() -> None:
 
 def test_v4_container_stats_without_cpu_delta() -> None:
     """An unchanged total_usage gives 0 %, and the stats' own id is the Docker ID."""
-    usage = compute_usage(stats_of(load("v4_stats_container_ec2_bridge_awsdocs.json")))
+    usage = compute_usage(stats_of(fixture_json("v4_stats_container_ec2_bridge_awsdocs.json")))
 
     assert 0.0 == usage.cpu_percent
     assert CURL == usage.docker_id
@@ -178,8 +174,8 @@ def test_memory_unknown_or_unlimited() -> None:
 
 def test_task_usage_names_from_the_task_and_lists_null_stats() -> None:
     """Names come from the task metadata; a container with null stats is listed as such."""
-    stats = parse_task_stats(load("v2_stats_task_datadog.json"))
-    task = TaskMetadata.from_json(load("v2_taskWithTags_datadog.json"))
+    stats = parse_task_stats(fixture_json("v2_stats_task_datadog.json"))
+    task = TaskMetadata.from_json(fixture_json("v2_taskWithTags_datadog.json"))
 
     usage = task_usage(stats, task)
 
@@ -192,7 +188,7 @@ def test_task_usage_names_from_the_task_and_lists_null_stats() -> None:
 
 def test_task_usage_without_a_task_keeps_the_stats_order() -> None:
     """Without task metadata the containers keep the stats' order and their Docker names."""
-    stats = parse_task_stats(load("v4_stats_task_awsdocs.json"))
+    stats = parse_task_stats(fixture_json("v4_stats_task_awsdocs.json"))
 
     usage = task_usage(stats)
 

@@ -58,7 +58,7 @@ log.setLevel(logging.INFO)
 log.addHandler(handler)
 
 
-@app.task(name="celery_app.work")  # the same name when this file runs as __main__
+@app.task(name="celery_app.work")  # type: ignore[untyped-decorator]  # the same name as __main__
 def work(item: int) -> None:
     log.info("task %d", item)
     time.sleep(0.05)

@@ -1,0 +1,135 @@
+"""Code that runs in child processes: a test's body in a forked child (`run_in_fork`), and the
+workers of multiprocessing's pools (importable by its spawn start method)."""
+
+from __future__ import annotations
+
+import faulthandler
+import json
+import logging
+import os
+import select
+import signal
+import time
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+from .capture import RecordCapture
+
+__all__ = ["INHERITED", "log_through_inherited_filter", "log_until_enriched", "run_in_fork"]
+
+
+def run_in_fork(body: Callable[[], Any], timeout: float = 15.0) -> Any:
+    """Run `body` in a forked child and return its JSON-able result.
+
+    An exception in the child fails, with the child's traceback. A child that has not
+    finished within `timeout` (a deadlock) dumps its threads' stacks on stderr and is
+    killed, which fails too.
+    """
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns into pytest
+        status = 0
+        try:
+            os.close(read_end)
+            faulthandler.dump_traceback_later(max(timeout - 2.0, timeout / 2), exit=True)
+            try:
+                payload = json.dumps({"result": body()}, default=str)
+            except BaseException:
+                payload = json.dumps({"error": traceback.format_exc()})
+            data = payload.encode()
+            while data:
+                data = data[os.write(write_end, data) :]
+        except BaseException:
+            status = 1
+        finally:
+            os._exit(status)
+    os.close(write_end)
+    deadline = time.monotonic() + timeout
+    chunks: list[bytes] = []
+    try:
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                os.kill(pid, signal.SIGKILL)
+                raise AssertionError(f"the forked child did not finish within {timeout} s")
+            ready, _, _ = select.select([read_end], [], [], remaining)
+            if ready:
+                chunk = os.read(read_end, 65536)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+    finally:
+        os.close(read_end)
+        _, status = os.waitpid(pid, 0)
+    answer = json.loads(b"".join(chunks) or b"{}")
+    if "result" not in answer:
+        said = answer.get(
+            "error", f"no answer (wait status {status}; a deadlock dumps the stacks on stderr)"
+        )
+        raise AssertionError(f"the forked child failed: {said}")
+    return answer["result"]
+
+
+# -- workers of multiprocessing's pools ----------------------------------------------------------
+
+
+def log_until_enriched(limit: float = 5.0) -> dict[str, Any]:
+    """In a child process: build a filter from the environment, log until a record is enriched.
+
+    Returns what the child saw: its pid, the first call's duration, the longest call, how long
+    until a record had the fields, and the fields of the last record.
+    """
+    import os
+
+    from ecs_log_context import EcsContextFilter
+
+    started = time.monotonic()
+    handler = RecordCapture()
+    handler.addFilter(EcsContextFilter())
+    log = logging.getLogger(f"child.{os.getpid()}")
+    log.propagate = False
+    log.addHandler(handler)
+    durations: list[float] = []
+    enriched_after: float | None = None
+    while time.monotonic() - started < limit:
+        t = time.monotonic()
+        log.warning("from the child")
+        durations.append(time.monotonic() - t)
+        if "ecs_task_arn" in handler.records[-1].__dict__:
+            enriched_after = time.monotonic() - started
+            break
+        time.sleep(0.02)
+    last = handler.records[-1].__dict__
+    return {
+        "pid": os.getpid(),
+        "first_call": durations[0],
+        "longest_call": max(durations),
+        "enriched_after": enriched_after,
+        "fields": {k: v for k, v in last.items() if k.startswith("ecs_")},
+        "records": len(handler.records),
+        "calls": len(durations),
+    }
+
+
+INHERITED: dict[str, Any] = {}  # set by a test before it forks: what the children log through
+
+
+def log_through_inherited_filter(hold: float = 0.0) -> dict[str, Any]:
+    """In a forked child: log one record through the filter the parent built (``INHERITED``),
+    then keep the worker busy `hold` seconds (so that a pool spreads the tasks)."""
+    import os
+
+    handler: RecordCapture = INHERITED["handler"]
+    log: logging.Logger = INHERITED["logger"]
+    before = len(handler.records)
+    t = time.monotonic()
+    log.warning("from a forked child")
+    duration = time.monotonic() - t
+    record = handler.records[before]
+    time.sleep(hold)
+    return {
+        "pid": os.getpid(),
+        "duration": duration,
+        "fields": {k: v for k, v in record.__dict__.items() if k.startswith("ecs_")},
+    }
