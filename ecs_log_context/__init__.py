@@ -24,10 +24,10 @@ from .logging_filter import EcsContextFilter
 from .processor import EcsContextProcessor
 
 if TYPE_CHECKING:
+    from ._snapshot import Snapshot, Status
     from .client import MetadataClient
     from .json_formatter import EcsJsonFormatter
     from .models import ContainerMetadata, ContainerStats, TaskMetadata
-    from .snapshot import Snapshot, Status
 
 __all__ = [
     "ConfigurationError",
@@ -66,8 +66,8 @@ _LAZY = {
     "ContainerStats": "models",
     "EcsJsonFormatter": "json_formatter",
     "MetadataClient": "client",
-    "Snapshot": "snapshot",
-    "Status": "snapshot",
+    "Snapshot": "_snapshot",
+    "Status": "_snapshot",
     "TaskMetadata": "models",
 }
 

@@ -19,10 +19,10 @@ from typing import TYPE_CHECKING
 from ._held_records import holding_http_records, prepare_holding
 from ._messages import UNEXPECTED, say
 from ._refresher import Outcome
+from ._snapshot import Snapshot
+from ._source import Source
 from .client import MetadataClient
 from .errors import MetadataError, MetadataThrottledError, printable
-from .snapshot import Snapshot
-from .source import Source
 
 if TYPE_CHECKING:
     from .context import EcsContext
@@ -166,7 +166,7 @@ def prepare() -> None:
 
     import httpx
 
-    from . import arn  # noqa: F401 -- the field builder's ARNs
+    from . import _arn as arn  # noqa: F401 -- the field builder's ARNs
     from ._version import user_agent
 
     user_agent()  # importlib.metadata

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any
 from .errors import printable
 
 if TYPE_CHECKING:
-    from .snapshot import Snapshot
-    from .source import Source
+    from ._snapshot import Snapshot
+    from ._source import Source
 
 __all__ = ["BUILD_FAILED", "UNEXPECTED", "say", "tell"]
 

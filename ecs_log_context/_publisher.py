@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from ._messages import BUILD_FAILED, say
 
 if TYPE_CHECKING:
-    from .snapshot import Snapshot
+    from ._snapshot import Snapshot
 
     Subscriber = Callable[[Snapshot | None], None]
 

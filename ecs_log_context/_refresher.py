@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from .snapshot import Snapshot
+    from ._snapshot import Snapshot
 
 __all__ = ["Clock", "Outcome", "Refresher", "Schedule", "SystemClock", "jitter", "plan_after_fork"]
 

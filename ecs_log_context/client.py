@@ -13,6 +13,10 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import unquote, urljoin, urlsplit
 
+from ._metadata_file import read_metadata_file
+from ._own_container import OwnContainerIds, read_own_container_ids, resolve_own_container
+from ._settings import DEFAULT_V2_ENDPOINT, ContextSettings, _check_url
+from ._source import FILE_VARIABLE, V3_VARIABLE, V4_VARIABLE, Source, find_source
 from .errors import (
     ConfigurationError,
     InvalidMetadataError,
@@ -21,11 +25,7 @@ from .errors import (
     MetadataUnavailableError,
     printable,
 )
-from .identity import OwnContainerIds, read_own_container_ids, resolve_own_container
-from .metadata_file import read_metadata_file
 from .models import ContainerMetadata, ContainerStats, TaskMetadata, parse_task_stats
-from .settings import DEFAULT_V2_ENDPOINT, ContextSettings, _check_url
-from .source import FILE_VARIABLE, V3_VARIABLE, V4_VARIABLE, Source, find_source
 
 if TYPE_CHECKING:
     import httpx
@@ -276,7 +276,7 @@ class MetadataClient:
 
     def explain_own_container(self, task: TaskMetadata) -> str:
         """One sentence on how `own_container` decided."""
-        from .identity import explain_resolution
+        from ._own_container import explain_resolution
 
         return explain_resolution(task.containers, self.own_container_ids(), self.container_name)
 

@@ -14,17 +14,17 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from . import _forks
+from ._fields import build_fields
 from ._messages import say, tell
 from ._publisher import Publisher
 from ._refresher import Outcome, Refresher, plan_after_fork
+from ._settings import ContextSettings, FieldSettings
+from ._source import Source, find_source
 from .errors import NoMetadataSourceError
-from .fields import build_fields
-from .settings import ContextSettings, FieldSettings
-from .source import Source, find_source
 
 if TYPE_CHECKING:
+    from ._snapshot import Snapshot, Status
     from .client import MetadataClient
-    from .snapshot import Snapshot, Status
 
     Subscriber = Callable[[Snapshot | None], None]
 
@@ -205,7 +205,7 @@ class EcsContext:
 
     def status(self) -> Status:
         """The state, the source, the last error, the last success, and what is missing."""
-        from .snapshot import Status
+        from ._snapshot import Status
 
         _forks.check()
         self._start()

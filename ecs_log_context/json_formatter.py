@@ -16,10 +16,10 @@ from typing import Any
 
 from pythonjsonlogger.json import JsonFormatter
 
+from ._enricher import Enricher, Fields
+from ._settings import STYLES
 from .context import EcsContext
-from .enricher import Enricher, Fields
 from .errors import ConfigurationError
-from .settings import STYLES
 
 __all__ = ["EcsJsonFormatter"]
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 
+from ._enricher import Enricher
 from .context import EcsContext
-from .enricher import Enricher
 
 __all__ = ["EcsContextFilter"]
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, MutableMapping
 from typing import Any
 
+from ._enricher import Enricher
 from .context import EcsContext
-from .enricher import Enricher
 
 __all__ = ["EcsContextProcessor"]
 

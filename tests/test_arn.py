@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ecs_log_context.arn import (
+from ecs_log_context._arn import (
     Arn,
     account_id,
     cluster_arn,

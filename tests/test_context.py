@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 
 from ecs_log_context import EcsContext, EcsContextFilter, Status
+from ecs_log_context._settings import FieldSettings
 from ecs_log_context.mock.server import MockEndpoint
-from ecs_log_context.settings import FieldSettings
 
 from .capture import RecordCapture
 from .child_processes import run_in_fork
@@ -384,7 +384,7 @@ def test_a_failing_field_build_never_deadlocks_logging(monkeypatch: pytest.Monke
     The library's own error record reaches a handler whose filter is still waiting for the
     first answer; it used to take the lock the fetching thread held, forever.
     """
-    from ecs_log_context import enricher
+    from ecs_log_context import _enricher as enricher
 
     def broken(*args: object) -> dict[str, object]:
         raise RuntimeError("bug in the field builder")

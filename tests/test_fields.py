@@ -11,9 +11,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ecs_log_context.fields import build_fields, field_keys
+from ecs_log_context._fields import build_fields, field_keys
+from ecs_log_context._settings import FieldSettings
 from ecs_log_context.models import ContainerMetadata, TaskMetadata
-from ecs_log_context.settings import FieldSettings
 
 from .documents import fixture_json
 

@@ -33,10 +33,10 @@ from ecs_log_context import (
     MetadataClient,
     MetadataError,
 )
+from ecs_log_context._fields import build_fields
+from ecs_log_context._settings import ALL_FIELDS, FieldSettings
 from ecs_log_context.errors import ConfigurationError
-from ecs_log_context.fields import build_fields
 from ecs_log_context.mock.server import MockEndpoint
-from ecs_log_context.settings import ALL_FIELDS, FieldSettings
 
 from .capture import RecordCapture, library_records
 from .documents import ENDPOINT_ID, V4_CONTAINER, V4_TASK, V4_TASK_ARN, healthy_routes

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ecs_log_context.identity import (
+from ecs_log_context._own_container import (
     MAX_READ,
     OwnContainerIds,
     explain_resolution,

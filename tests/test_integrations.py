@@ -28,8 +28,8 @@ from ecs_log_context import (
     EcsContextProcessor,
     EcsJsonFormatter,
 )
+from ecs_log_context._settings import ContextSettings, FieldSettings
 from ecs_log_context.mock.server import MockEndpoint
-from ecs_log_context.settings import ContextSettings, FieldSettings
 
 from .capture import RecordCapture
 from .child_processes import run_in_fork

@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ecs_log_context._metadata_file import parse_metadata_file, read_metadata_file
 from ecs_log_context.errors import InvalidMetadataError, MetadataError, MetadataUnavailableError
-from ecs_log_context.metadata_file import parse_metadata_file, read_metadata_file
 from ecs_log_context.models import ContainerMetadata, Network, Port, TaskMetadata
 
 from .documents import FIXTURES, fixture_json

@@ -23,8 +23,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import ecs_log_context.models
+from ecs_log_context._metadata_file import parse_metadata_file
 from ecs_log_context.errors import InvalidMetadataError, MetadataError
-from ecs_log_context.metadata_file import parse_metadata_file
 from ecs_log_context.models import (
     AgentError,
     ClockDrift,

@@ -6,8 +6,8 @@ from typing import Any, NamedTuple
 
 import pytest
 
+from ecs_log_context._settings import ContextSettings, FieldSettings
 from ecs_log_context.errors import ConfigurationError
-from ecs_log_context.settings import ContextSettings, FieldSettings
 
 ALL = (
     "cluster",

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from ecs_log_context._settings import ContextSettings
+from ecs_log_context._source import Source, find_source
 from ecs_log_context.errors import ConfigurationError, NoMetadataSourceError
-from ecs_log_context.settings import ContextSettings
-from ecs_log_context.source import Source, find_source
 
 V4 = "ECS_CONTAINER_METADATA_URI_V4"
 V3 = "ECS_CONTAINER_METADATA_URI"

@@ -24,11 +24,11 @@ from typing import Any
 import pytest
 
 from ecs_log_context import EcsContext, errors
+from ecs_log_context._fields import build_fields
+from ecs_log_context._settings import FieldSettings
 from ecs_log_context._text import escape, escape_json, printable
-from ecs_log_context.fields import build_fields
 from ecs_log_context.mock import MockEndpoint
 from ecs_log_context.models import TaskMetadata
-from ecs_log_context.settings import FieldSettings
 
 from .loopback import LoopbackServer, Reply
 from .waiting import wait_until

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
+from ecs_log_context._usage import ContainerUsage, compute_usage, task_usage
 from ecs_log_context.models import ContainerStats, TaskMetadata, parse_task_stats
-from ecs_log_context.usage import ContainerUsage, compute_usage, task_usage
 
 from .documents import fixture_json
 

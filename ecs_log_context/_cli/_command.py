@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING, TypeAlias
 from ..errors import ConfigurationError, NoMetadataSourceError
 
 if TYPE_CHECKING:
+    from .._settings import ContextSettings, FieldSettings
+    from .._source import Source
     from ..client import MetadataClient
-    from ..settings import ContextSettings, FieldSettings
-    from ..source import Source
 
 __all__ = [
     "LAUNCH_TYPES",
@@ -52,7 +52,7 @@ def resolve_settings() -> tuple[ContextSettings, FieldSettings]:
     Raises:
         Failure: a variable cannot be used (2).
     """
-    from ..settings import ContextSettings, FieldSettings
+    from .._settings import ContextSettings, FieldSettings
 
     try:
         return ContextSettings.resolve(), FieldSettings.resolve()
@@ -66,8 +66,8 @@ def metadata_client(settings: ContextSettings) -> tuple[Source, MetadataClient]:
     Raises:
         Failure: disabled or off ECS (1), or a setting of the source cannot be used (2).
     """
+    from .._source import find_source
     from ..client import MetadataClient
-    from ..source import find_source
 
     if not settings.enabled:
         raise Failure(

@@ -11,7 +11,7 @@ from ..errors import ConfigurationError
 from ._command import Failure, Subcommands, launch_type
 
 if TYPE_CHECKING:
-    from ..settings import FieldSettings
+    from .._settings import FieldSettings
 
 __all__ = ["register"]
 
@@ -68,8 +68,8 @@ def run(args: argparse.Namespace) -> int:
     Raises:
         Failure: a field option or variable cannot be used (2), or the mock did not answer (1).
     """
+    from .._settings import FieldSettings
     from ..mock import MockEndpoint
-    from ..settings import FieldSettings
 
     try:
         field_settings = FieldSettings.resolve(fields=args.fields, style=args.style)
@@ -105,7 +105,7 @@ def _own_key(field_settings: FieldSettings) -> dict[str, object]:
     them all, which shows the rule but hides the point of the demo.
     """
 
-    from ..fields import OTEL_CONSTANTS, field_keys
+    from .._fields import OTEL_CONSTANTS, field_keys
 
     only_name = field_settings._replace(fields=("container_name",), tags=())
     key = next(key for key in field_keys(only_name) if key not in OTEL_CONSTANTS)
@@ -211,7 +211,7 @@ def _demo_lines(args: argparse.Namespace, field_settings: FieldSettings) -> None
 
 
 def _plain_format(field_settings: FieldSettings) -> str:
-    from ..fields import NESTED_KEY, field_keys
+    from .._fields import NESTED_KEY, field_keys
 
     keys = [NESTED_KEY] if field_settings.style == "nested" else field_keys(field_settings)
     return "%(asctime)s %(levelname)s %(name)s %(message)s " + " ".join(

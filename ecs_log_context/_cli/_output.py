@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from .._text import escape, escape_json
 
 if TYPE_CHECKING:
-    from ..source import Source
+    from .._source import Source
 
 __all__ = [
     "aligned",

@@ -42,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
         Failure: off ECS or the fetch failed (1), a setting cannot be used (2), or v2
             cannot tell which container this is (1, after printing what it could).
     """
-    from ..fields import build_fields
+    from .._fields import build_fields
 
     settings, field_settings = resolve_settings()
     source, client = metadata_client(settings)

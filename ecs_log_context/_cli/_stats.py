@@ -11,7 +11,7 @@ from ._command import Failure, Subcommands, metadata_client, resolve_settings
 from ._output import aligned, print_json, source_dict, wants_json
 
 if TYPE_CHECKING:
-    from ..usage import ContainerUsage
+    from .._usage import ContainerUsage
 
 __all__ = ["register"]
 
@@ -37,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
     Raises:
         Failure: off ECS, the file source, or the fetch failed (1); a bad setting (2).
     """
-    from ..usage import task_usage
+    from .._usage import task_usage
 
     settings, _ = resolve_settings()
     source, client = metadata_client(settings)

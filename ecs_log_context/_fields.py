@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING
 
+from ._settings import FieldSettings
 from ._text import escape
-from .settings import FieldSettings
 
 if TYPE_CHECKING:
     from .models import ContainerMetadata, TaskMetadata
@@ -73,7 +73,7 @@ def _log_option(container: ContainerMetadata | None, name: str) -> str | None:
 def _values(
     task: TaskMetadata, container: ContainerMetadata | None, style: str
 ) -> dict[str, Callable[[], object]]:
-    from . import arn  # only a fetch needs it: keeps the package import light
+    from . import _arn as arn  # only a fetch needs it: keeps the package import light
 
     task_arn = task.task_arn or ""
 

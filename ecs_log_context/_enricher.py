@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from ._fields import build_fields, field_keys
+from ._settings import CONTEXT_OPTIONS, FIELD_OPTIONS, ContextSettings, FieldSettings
 from .context import EcsContext
-from .fields import build_fields, field_keys
-from .settings import CONTEXT_OPTIONS, FIELD_OPTIONS, ContextSettings, FieldSettings
 
 if TYPE_CHECKING:
-    from .snapshot import Snapshot
+    from ._snapshot import Snapshot
 
 __all__ = ["Enricher", "Fields"]
 

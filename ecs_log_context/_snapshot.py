@@ -8,8 +8,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from ._source import Source
     from .models import ContainerMetadata, TaskMetadata
-    from .source import Source
 
 __all__ = ["Snapshot", "Status"]
 

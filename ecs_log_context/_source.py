@@ -6,8 +6,8 @@ import os
 from collections.abc import Mapping
 from typing import NamedTuple
 
+from ._settings import DEFAULT_V2_ENDPOINT, ContextSettings, _check_url
 from .errors import ConfigurationError, NoMetadataSourceError
-from .settings import DEFAULT_V2_ENDPOINT, ContextSettings, _check_url
 
 __all__ = ["Source", "find_source"]
 
