@@ -183,7 +183,7 @@ def prepare() -> None:
 _PREPARED_FLAG = False
 
 
-def fetch_once(self: EcsContext) -> Outcome:
+def fetch_once(self: EcsContext) -> str:
     """One fetch of `self`, one at a time; publishes what it got.
 
     The context's own fetch, kept here with the routes it asks: only the context calls it.
@@ -210,7 +210,7 @@ def fetch_once(self: EcsContext) -> Outcome:
                 self._close_client()
 
 
-def _fetch_locked(self: EcsContext) -> Outcome:
+def _fetch_locked(self: EcsContext) -> str:
     source = self.source
     if source is None or self._refresher.stopped:
         return Outcome.STOPPED

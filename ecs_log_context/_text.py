@@ -10,9 +10,10 @@ that hides text (zero-width characters) is written as a visible escape instead: 
 
 from __future__ import annotations
 
+import functools
 import re
 
-__all__ = ["UNSAFE", "escape", "escape_json", "printable"]
+__all__ = ["escape", "escape_json", "printable", "unsafe"]
 
 # Everything but the C0 controls, which json.dumps escapes itself inside strings.
 _UNSAFE_PAST_C0 = (
@@ -23,9 +24,20 @@ _UNSAFE_PAST_C0 = (
     "\u200b-\u200d\u2060-\u2064\ufeff"  # zero-width and invisible format characters
     "\ud800-\udfff"  # lone surrogates (valid JSON escapes), which no UTF-8 stream can write
 )
-UNSAFE = re.compile(f"[\x00-\x1f{_UNSAFE_PAST_C0}]")
-"""The characters :func:`escape` escapes: C0 controls, DEL and the rest above."""
-_UNSAFE_IN_JSON = re.compile(f"[{_UNSAFE_PAST_C0}]")
+
+
+@functools.cache
+def unsafe() -> re.Pattern[str]:
+    """The characters :func:`escape` escapes: C0 controls, DEL and the rest above.
+
+    Compiled on first use, not at import: the classes of ranges cost ~2 ms to compile.
+    """
+    return re.compile(f"[\x00-\x1f{_UNSAFE_PAST_C0}]")
+
+
+@functools.cache
+def _unsafe_in_json() -> re.Pattern[str]:
+    return re.compile(f"[{_UNSAFE_PAST_C0}]")
 
 
 def _escaped(match: re.Match[str]) -> str:
@@ -33,14 +45,15 @@ def _escaped(match: re.Match[str]) -> str:
 
 
 def escape(text: str) -> str:
-    """`text` with every :data:`UNSAFE` character escaped, Python-style; the rest unchanged.
+    """`text` with every :func:`unsafe` character escaped, Python-style; the rest unchanged.
 
     ``"a\\nb"`` becomes ``a\\nb``, ESC ``\\x1b``, U+202E ``\\u202e``. Backslashes are kept as
     they are: the result is for a reader, not for decoding.
     """
-    if UNSAFE.search(text) is None:
+    pattern = unsafe()
+    if pattern.search(text) is None:
         return text
-    return UNSAFE.sub(_escaped, text)
+    return pattern.sub(_escaped, text)
 
 
 def printable(text: str, limit: int = 200) -> str:
@@ -54,7 +67,7 @@ def _json_escaped(match: re.Match[str]) -> str:
 
 
 def escape_json(encoded: str) -> str:
-    """JSON text from ``json.dumps(..., ensure_ascii=False)`` with the :data:`UNSAFE`
+    """JSON text from ``json.dumps(..., ensure_ascii=False)`` with the :func:`unsafe`
     characters that it leaves raw written as ``\\uXXXX``: the same JSON, the same values.
 
     ``json.dumps`` escapes C0 controls in strings (a raw newline is its indentation), but not
@@ -62,6 +75,7 @@ def escape_json(encoded: str) -> str:
     text is ASCII outside strings, so each of those is inside a string, where ``\\uXXXX``
     stands for that very character.
     """
-    if _UNSAFE_IN_JSON.search(encoded) is None:
+    pattern = _unsafe_in_json()
+    if pattern.search(encoded) is None:
         return encoded
-    return _UNSAFE_IN_JSON.sub(_json_escaped, encoded)
+    return pattern.sub(_json_escaped, encoded)

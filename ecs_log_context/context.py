@@ -16,13 +16,13 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from . import _forks
 from ._fields import build_fields
 from ._messages import say, tell
-from ._publisher import Publisher
-from ._refresher import Outcome, Refresher, plan_after_fork
 from ._settings import ContextSettings, FieldSettings
 from ._source import Source, find_source
 from .errors import NoMetadataSourceError
 
 if TYPE_CHECKING:
+    from ._publisher import Publisher
+    from ._refresher import Refresher
     from ._snapshot import Snapshot, Status
     from .client import MetadataClient
 
@@ -91,7 +91,11 @@ class EcsContext:
         if with_tags is None:
             with_tags = bool(FieldSettings.resolve(environ=environ).tags)
         self._want_tags = with_tags
-        self._publisher = Publisher()
+        # Imported by the first context, not by `import ecs_log_context`.
+        from ._publisher import Publisher
+        from ._refresher import Refresher
+
+        self._publisher: Publisher = Publisher()
         self._pending: frozenset[str] | None = None  # parts to fetch again; None: all
         self._told_missing: Mapping[str, str] = {}
         self._attempts = 0
@@ -101,7 +105,7 @@ class EcsContext:
         self._state = (
             "waiting" if self.source else ("off_ecs" if self.settings.enabled else "disabled")
         )
-        self._refresher = Refresher(self._fetch, ttl=self.settings.ttl)
+        self._refresher: Refresher = Refresher(self._fetch, ttl=self.settings.ttl)
         self._started = False
         self._new_process()
         _forks.track(self)
@@ -337,7 +341,7 @@ class EcsContext:
 
     # -- fetching ---------------------------------------------------------------------------
 
-    def _fetch(self) -> Outcome:
+    def _fetch(self) -> str:
         """One fetch, one at a time; publishes what it got (see `_fetch.fetch_once`)."""
         from ._fetch import fetch_once
 
@@ -357,6 +361,8 @@ class EcsContext:
         started, self._started = self._started, False
         if self.source is None or self._closed:
             return
+        from ._refresher import plan_after_fork
+
         plan = plan_after_fork(
             self._publisher.snapshot, want_tags=self._want_tags, ttl=self.settings.ttl
         )

@@ -47,7 +47,7 @@ class FakeClock:
 
 
 def fetch_times(
-    outcomes: Iterable[Outcome],
+    outcomes: Iterable[str],
     *,
     ttl: float = 3600.0,
     spread: Callable[[float, float], float] = exact,
@@ -59,7 +59,7 @@ def fetch_times(
     times: list[float] = []
     refresher: Refresher
 
-    def fetch() -> Outcome:
+    def fetch() -> str:
         times.append(clock.now)
         if during is not None:
             during(refresher, len(times))
@@ -107,7 +107,7 @@ def test_ttl_zero_ends_the_thread_after_its_success() -> None:
     clock = FakeClock()
     calls: list[float] = []
 
-    def fetch() -> Outcome:
+    def fetch() -> str:
         calls.append(clock.now)
         return FAILED if len(calls) < 3 else OK
 
@@ -146,7 +146,7 @@ def test_a_bug_in_the_fetch_is_a_failure_not_the_end_of_the_refresher() -> None:
     calls: list[float] = []
     refresher: Refresher
 
-    def fetch() -> Outcome:
+    def fetch() -> str:
         calls.append(clock.now)
         if len(calls) == 3:
             refresher.stop()
@@ -163,7 +163,7 @@ def test_stop_ends_the_thread_from_its_wait() -> None:
     calls: list[int] = []
     fetched = threading.Event()
 
-    def fetch() -> Outcome:
+    def fetch() -> str:
         calls.append(1)
         fetched.set()
         return OK
