@@ -16,13 +16,13 @@ from pathlib import Path
 
 from ._harness import FULL, QUICK, ROOT, GroupResult, Mode, environment
 
-GROUPS = ("structlog", "stdlib", "disabled", "import", "first", "fleet", "memory")
+GROUPS = ("structlog", "stdlib", "styles", "disabled", "import", "first", "fleet", "memory")
 
 
 def _run_groups(
     names: list[str], mode: Mode, report: Callable[[GroupResult], None]
 ) -> list[GroupResult]:
-    from . import first_record, fleet, import_time, memory, per_record
+    from . import first_record, fleet, import_time, memory, per_record, styles
 
     results: list[GroupResult] = []
 
@@ -38,6 +38,8 @@ def _run_groups(
             enrichers = enrichers or per_record.ready_enrichers()
             group = per_record.structlog_group if name == "structlog" else per_record.stdlib_group
             done(group(mode, enrichers), started)
+        elif name == "styles":
+            done(styles.styles_group(mode), started)
         elif name == "disabled":
             done(per_record.disabled_group(mode), started)
         elif name == "import":
