@@ -12,11 +12,53 @@ import signal
 import time
 import traceback
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .capture import RecordCapture
 
-__all__ = ["INHERITED", "log_through_inherited_filter", "log_until_enriched", "run_in_fork"]
+if TYPE_CHECKING:
+    from ecs_log_context.mock.server import MockEndpoint
+
+__all__ = [
+    "DEFAULT_KEYS",
+    "INHERITED",
+    "base_environ",
+    "enriched",
+    "is_ecs_or_proxy",
+    "log_through_inherited_filter",
+    "log_until_enriched",
+    "run_in_fork",
+]
+
+DEFAULT_KEYS = (
+    "ecs_cluster",
+    "ecs_task_arn",
+    "ecs_task_family",
+    "ecs_task_revision",
+    "ecs_availability_zone",
+    "ecs_container_name",
+)
+_OURS = ("ECS_LOG_CONTEXT_", "ECS_CONTAINER_METADATA")
+_ALSO = ("AWS_EXECUTION_ENV", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")
+
+
+def is_ecs_or_proxy(name: str) -> bool:
+    """A variable no test inherits: the library's, ECS's, or a proxy's."""
+    return name.startswith(_OURS) or name.upper() in _ALSO
+
+
+def base_environ(**extra: str) -> dict[str, str]:
+    """This process's environment without any metadata or proxy variable, plus `extra`."""
+    environ = {name: value for name, value in os.environ.items() if not is_ecs_or_proxy(name)}
+    environ.update(extra)
+    return environ
+
+
+def enriched(record: dict[str, Any], mock: MockEndpoint) -> bool:
+    """The record carries the six default fields, from the mock's task."""
+    return record.get("ecs_task_arn") == mock.task["TaskARN"] and all(
+        record.get(key) for key in DEFAULT_KEYS
+    )
 
 
 def run_in_fork(body: Callable[[], Any], timeout: float = 15.0) -> Any:

@@ -14,18 +14,16 @@ from ecs_log_context.context import EcsContext
 from ecs_log_context.mock.server import MockEndpoint
 
 from .capture import library_records
+from .child_processes import is_ecs_or_proxy
 from .loopback import LoopbackServer
 from .waiting import settle_threads
-
-_OURS = ("ECS_LOG_CONTEXT_", "ECS_CONTAINER_METADATA")
-_ALSO = ("AWS_EXECUTION_ENV", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")
 
 
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every test starts off ECS: no metadata variables, no proxies."""
     for name in list(os.environ):
-        if name.startswith(_OURS) or name.upper() in _ALSO:
+        if is_ecs_or_proxy(name):
             monkeypatch.delenv(name, raising=False)
 
 

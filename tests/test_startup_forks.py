@@ -30,39 +30,13 @@ import pytest
 
 from ecs_log_context.mock.server import MockEndpoint
 
+from .child_processes import base_environ, enriched
+
 APPS = Path(__file__).resolve().parent / "apps"
 PYTHON = sys.executable
-DEFAULT_KEYS = (
-    "ecs_cluster",
-    "ecs_task_arn",
-    "ecs_task_family",
-    "ecs_task_revision",
-    "ecs_availability_zone",
-    "ecs_container_name",
-)
-_NOT_INHERITED = ("ECS_LOG_CONTEXT_", "ECS_CONTAINER_METADATA", "AWS_EXECUTION_ENV")
-_PROXIES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")
 
 needs_fork = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
 pytestmark = needs_fork
-
-
-def base_environ(**extra: str) -> dict[str, str]:
-    """This process's environment without any metadata or proxy variable, plus `extra`."""
-    environ = {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith(_NOT_INHERITED) and name.upper() not in _PROXIES
-    }
-    environ.update(extra)
-    return environ
-
-
-def enriched(record: dict[str, Any], mock: MockEndpoint) -> bool:
-    """The record carries the six default fields, from the mock's task."""
-    return record.get("ecs_task_arn") == mock.task["TaskARN"] and all(
-        record.get(key) for key in DEFAULT_KEYS
-    )
 
 
 # -- one mock per latency, for the module ------------------------------------------------------
