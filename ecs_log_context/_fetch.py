@@ -37,7 +37,6 @@ def fetch_round(
     pending: frozenset[str] | None,
     *,
     want_tags: bool,
-    generation: int,
     publish: Callable[[Snapshot], None],
 ) -> Snapshot:
     """One round: the parts still `pending` (None: all), the fields published before the tags.
@@ -47,14 +46,13 @@ def fetch_round(
     """
     started = time.monotonic()
     if last is None or pending is None or pending - {"tags"}:
-        snapshot = fetch_fields(client, source, last, started, generation=generation)
+        snapshot = fetch_fields(client, source, last, started)
         if want_tags:  # the fields first: tags never hold them up
             publish(snapshot)
-            generation += 1
     else:
         snapshot = last
     if want_tags:
-        snapshot = fetch_tags(client, snapshot, started, generation=generation)
+        snapshot = fetch_tags(client, snapshot, started)
     return snapshot
 
 
@@ -63,8 +61,6 @@ def fetch_fields(
     source: Source,
     last: Snapshot | None,
     started: float,
-    *,
-    generation: int,
 ) -> Snapshot:
     """The task and this container; the tags of `last` are kept until they are fetched again.
 
@@ -108,13 +104,10 @@ def fetch_fields(
         tags=tags,
         missing=missing,
         retry=frozenset(retry),
-        generation=generation,
     )
 
 
-def fetch_tags(
-    client: MetadataClient, snapshot: Snapshot, started: float, *, generation: int
-) -> Snapshot:
+def fetch_tags(client: MetadataClient, snapshot: Snapshot, started: float) -> Snapshot:
     """`snapshot` with the task's tags, or with the reason they are missing."""
     missing = {part: why for part, why in snapshot.missing.items() if part != "tags"}
     retry = set(snapshot.retry) - {"tags"}
@@ -139,7 +132,6 @@ def fetch_tags(
         tags=tags,
         missing=missing,
         retry=frozenset(retry),
-        generation=generation,
     )
 
 
@@ -224,7 +216,6 @@ def _fetch_locked(self: EcsContext) -> str:
             self._publisher.snapshot,
             self._pending,
             want_tags=self._want_tags,
-            generation=self._publisher.generation + 1,
             publish=lambda snapshot: _fields_in(self, snapshot),
         )
     except MetadataError as exc:

@@ -56,11 +56,6 @@ class Publisher:
         self.first.set()
         self.first_round.set()
 
-    @property
-    def generation(self) -> int:
-        """The generation of the last snapshot published (0: none yet)."""
-        return self.snapshot.generation if self.snapshot is not None else 0
-
     def subscribe(self, on_snapshot: Subscriber, *, then: Callable[[], None]) -> None:
         """Call `on_snapshot` with every new snapshot, and now if the first answer is in.
 

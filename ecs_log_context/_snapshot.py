@@ -30,7 +30,6 @@ class Snapshot:
             why.
         retry: the parts of ``missing`` that a later fetch may bring (a route failed), as
             opposed to what this task or agent does not have.
-        generation: how many snapshots the context published before this one, plus one.
     """
 
     task: TaskMetadata
@@ -41,7 +40,6 @@ class Snapshot:
     tags: Mapping[str, str] | None = None
     missing: Mapping[str, str] = field(default_factory=dict)
     retry: frozenset[str] = frozenset()
-    generation: int = 0
 
     @property
     def with_tags(self) -> bool:

@@ -8,7 +8,6 @@ in the `Refresher`; the fetch itself, the state and the process's forks live her
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -131,7 +130,6 @@ class EcsContext:
 
     def _new_process(self) -> None:
         """Locks, events and the startup bound of this process (again, in a forked child)."""
-        self._pid = os.getpid()
         self._fetch_lock = threading.Lock()  # single flight
         self._fetcher = None
         self._refresher.reset()
