@@ -61,21 +61,27 @@ def ready_enrichers() -> Enrichers:
 # -- structlog -------------------------------------------------------------------------------
 
 
-def _structlog_loggers(enrichers: Enrichers, stream: Any) -> dict[str, Any]:
+def structlog_chain(stream: Any, *middle: Callable[..., Any]) -> Any:
+    """A structlog logger: ``add_log_level, TimeStamper(iso), *middle, JSONRenderer``."""
     import structlog
+
+    wrapper: Any = structlog.make_filtering_bound_logger(logging.DEBUG)
+    processors = [
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso"),
+        *middle,
+        structlog.processors.JSONRenderer(),
+    ]
+    return wrapper(structlog.PrintLogger(stream), processors, {})
+
+
+def _structlog_loggers(enrichers: Enrichers, stream: Any) -> dict[str, Any]:
     from cachetools import TTLCache
 
     fields = enrichers.fields
-    wrapper: Any = structlog.make_filtering_bound_logger(logging.DEBUG)
 
     def make(*middle: Callable[..., Any]) -> Any:
-        processors = [
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso"),
-            *middle,
-            structlog.processors.JSONRenderer(),
-        ]
-        return wrapper(structlog.PrintLogger(stream), processors, {})
+        return structlog_chain(stream, *middle)
 
     def bare_update(
         logger: Any, method_name: str, event_dict: MutableMapping[str, Any]

@@ -9,18 +9,15 @@ not gated.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, MutableMapping
 from typing import Any
 
 from ._harness import GroupResult, Mode, NullStream, interleaved
-from .per_record import _per_record_result, _structlog_runner
+from .per_record import _per_record_result, _structlog_runner, structlog_chain
 
 
 def styles_group(mode: Mode) -> GroupResult:
     """structlog: the nested and otel styles, with and without a record's own values."""
-    import structlog
-
     from ecs_log_context import EcsContextProcessor
     from ecs_log_context.mock.server import MockEndpoint
 
@@ -38,16 +35,9 @@ def styles_group(mode: Mode) -> GroupResult:
     otel_lists = {
         k: list(v) if isinstance(v, tuple) else v for k, v in (otel._fields or {}).items()
     }
-    wrapper: Any = structlog.make_filtering_bound_logger(logging.DEBUG)
 
     def make(*middle: Callable[..., Any]) -> Any:
-        processors = [
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso"),
-            *middle,
-            structlog.processors.JSONRenderer(),
-        ]
-        return wrapper(structlog.PrintLogger(NullStream()), processors, {})
+        return structlog_chain(NullStream(), *middle)
 
     def updater(fields: dict[str, Any]) -> Callable[..., Any]:
         def bare_update(
