@@ -9,6 +9,8 @@ from __future__ import annotations
 import itertools
 import threading
 from collections.abc import Callable, Iterable
+from dataclasses import replace
+from datetime import datetime, timezone
 
 import pytest
 
@@ -18,7 +20,13 @@ from ecs_log_context._refresher import (
     Refresher,
     Schedule,
     jitter,
+    plan_after_fork,
 )
+from ecs_log_context._snapshot import Snapshot
+from ecs_log_context._source import Source
+from ecs_log_context.models import TaskMetadata
+
+from .documents import fixture_json
 
 OK, PARTIAL, FAILED, THROTTLED = Outcome.OK, Outcome.PARTIAL, Outcome.FAILED, Outcome.THROTTLED
 
@@ -217,3 +225,51 @@ def test_jitter_spreads_both_ways() -> None:
     assert min(values) < 9.0
     assert max(values) > 11.0
     assert all(5.0 <= v <= 15.0 for v in values)
+
+
+# -- a forked child's first refresh ---------------------------------------------------------------
+
+
+def _snapshot(**changes: object) -> Snapshot:
+    task = TaskMetadata.from_json(fixture_json("v4_task_ec2_awsvpc_awsdocs.json"))
+    source = Source("v4", "http://127.0.0.1:9/v4/id", "ECS_CONTAINER_METADATA_URI_V4")
+    base = Snapshot(task, None, source, datetime.now(timezone.utc), 0.0)
+    return replace(base, **changes)  # type: ignore[arg-type]
+
+
+def test_a_child_without_a_snapshot_fetches_on_first_demand() -> None:
+    """Forked before the first answer: no plan; the child asks when a record does."""
+    assert plan_after_fork(None, want_tags=True, ttl=3600) is None
+
+
+def test_a_child_with_a_fresh_snapshot_refreshes_after_its_own_ttl() -> None:
+    """A fleet forked from a ready parent does not ask again now: a TTL later, jittered."""
+    plans = [plan_after_fork(_snapshot(), want_tags=False, ttl=100) for _ in range(50)]
+    assert all(p is not None and p[1] is None for p in plans)
+    delays = [p[0] for p in plans if p is not None]
+    assert all(d is not None and 90.0 <= d <= 110.0 for d in delays)
+    assert (None, None) == plan_after_fork(_snapshot(), want_tags=False, ttl=0)
+
+
+def test_a_child_forked_while_tags_were_in_flight_asks_for_them_within_seconds() -> None:
+    """The parent published the fields and was fetching the tags when it forked: the child
+    asks for the tags alone after about a second, not after the TTL."""
+    plan = plan_after_fork(_snapshot(), want_tags=True, ttl=3600)
+    assert plan is not None
+    delay, pending = plan
+    assert delay is not None
+    assert 0.5 <= delay <= 1.5
+    assert frozenset({"tags"}) == pending
+    # Tags that came, or that the agent refused, are not asked again early.
+    assert plan_after_fork(_snapshot(tags={}), want_tags=True, ttl=3600)[1] is None  # type: ignore[index]
+    refused = _snapshot(missing={"tags": "AccessDenied"})
+    assert plan_after_fork(refused, want_tags=True, ttl=3600)[1] is None  # type: ignore[index]
+
+
+def test_a_child_forked_with_a_failed_route_retries_that_route_soon() -> None:
+    """The container route had failed in the parent: the child retries it within seconds."""
+    plan = plan_after_fork(_snapshot(retry=frozenset({"container"})), want_tags=False, ttl=3600)
+    assert plan is not None
+    assert frozenset({"container"}) == plan[1]
+    assert plan[0] is not None
+    assert plan[0] <= 1.5
