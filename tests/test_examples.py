@@ -14,6 +14,7 @@ import urllib.request
 from collections.abc import Iterator
 from importlib.metadata import version
 from pathlib import Path
+from runpy import run_path
 from typing import Any, NamedTuple
 
 import pytest
@@ -200,6 +201,18 @@ def two_workers(port: int) -> set[int]:
     return {other, int(body.split()[-1])}
 
 
+READY_CONF = REPO / "tests" / "apps" / "gunicorn_ready.conf.py"
+WORKERS: int = run_path(str(REPO / "examples" / "gunicorn.conf.py"))["workers"]
+
+
+def wait_for_workers(process: subprocess.Popen[bytes], err_path: Path, deadline: float) -> None:
+    """Wait until every worker has its signal handlers (see `READY_CONF`), or fail."""
+    while err_path.read_text().count("worker ready:") < WORKERS:
+        assert process.poll() is None, err_path.read_text()
+        assert time.monotonic() < deadline, "gunicorn's workers did not start"
+        time.sleep(0.05)
+
+
 def run_gunicorn(env: dict[str, str], tmp: Path) -> Fleet:
     """Start the example's gunicorn, have two workers or more answer, then SIGTERM."""
     pytest.importorskip("gunicorn")
@@ -209,7 +222,7 @@ def run_gunicorn(env: dict[str, str], tmp: Path) -> Fleet:
         "-m",
         "gunicorn",
         "-c",
-        "examples/gunicorn.conf.py",
+        str(READY_CONF),
         "--bind",
         f"127.0.0.1:{port}",
     ]
