@@ -26,7 +26,9 @@ from .processor import EcsContextProcessor
 if TYPE_CHECKING:
     from ._snapshot import Snapshot, Status
     from .client import MetadataClient
+    from .installation import install, uninstall
     from .json_formatter import EcsJsonFormatter
+    from .loguru_patcher import EcsContextPatcher
     from .models import ContainerMetadata, ContainerStats, TaskMetadata
 
 __all__ = [
@@ -35,6 +37,7 @@ __all__ = [
     "ContainerStats",
     "EcsContext",
     "EcsContextFilter",
+    "EcsContextPatcher",
     "EcsContextProcessor",
     "EcsJsonFormatter",
     "InvalidMetadataError",
@@ -48,6 +51,8 @@ __all__ = [
     "Status",
     "TaskMetadata",
     "__version__",
+    "install",
+    "uninstall",
 ]
 
 # `from ecs_log_context import *` asks __getattr__ for __all__, which leaves out the names
@@ -64,11 +69,14 @@ logging.getLogger(__name__).addHandler(logging.NullHandler())
 _LAZY = {
     "ContainerMetadata": "models",
     "ContainerStats": "models",
+    "EcsContextPatcher": "loguru_patcher",
     "EcsJsonFormatter": "json_formatter",
     "MetadataClient": "client",
     "Snapshot": "_snapshot",
     "Status": "_snapshot",
     "TaskMetadata": "models",
+    "install": "installation",
+    "uninstall": "installation",
 }
 
 

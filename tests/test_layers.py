@@ -19,6 +19,8 @@ LAYERS: dict[str, int] = {
     "processor": 3,
     "logging_filter": 3,
     "json_formatter": 3,
+    "installation": 3,
+    "loguru_patcher": 3,
     "_enricher": 3,
     # context: the shared snapshot, refreshed in the background
     "context": 2,
@@ -44,8 +46,9 @@ LAYERS: dict[str, int] = {
     "_text": 0,
     "_version": 0,
 }
-# Beside the layers, using the public names: the package's face, the command line, the mock.
-ABOVE = {"__init__", "__main__", "_cli", "mock"}
+# Beside the layers, using the public names: the package's face, the command line, the mock,
+# and the start-up hook of `ecs-log-context run`.
+ABOVE = {"__init__", "__main__", "_bootstrap", "_cli", "mock"}
 
 
 def top_module(path: Path) -> str:

@@ -1,0 +1,192 @@
+"""`install()` and `uninstall()`: the fields on every `LogRecord` that any logger makes.
+
+A handler's filter sees only the records that reach that handler; gunicorn's, uvicorn's and
+Celery's loggers have handlers of their own and do not propagate. So `install()` enriches
+records where they are made, in `logging.Logger.makeRecord`, after the caller's ``extra`` is
+applied: a key of ``extra`` wins over a field of the same key, and nothing raises. (A record
+factory, the other hook, runs before ``extra`` is applied, and ``makeRecord`` then raises
+``KeyError("Attempt to overwrite ...")`` for any ``extra`` that names a field.)
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from ._enricher import Enricher, Fields
+from .context import EcsContext
+
+__all__ = ["install", "uninstall"]
+
+_MakeRecord = Callable[..., logging.LogRecord]
+
+
+class _State:
+    """The process's one installation, and the lock that orders `install()` calls."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.current: _Installation | None = None
+
+
+_state = _State()
+
+
+class _RecordEnricher(Enricher):
+    """Holds the fields that `install()`'s ``makeRecord`` adds; empty once uninstalled."""
+
+    __slots__ = ("_active",)
+
+    def __init__(self, **options: Any) -> None:
+        self._active = True
+        self._setup(**options)
+
+    def _set_fields(self, fields: Fields | None) -> None:
+        self._fields = fields if self._active else _NOTHING
+
+    def deactivate(self) -> None:
+        """Add nothing from now on (a ``makeRecord`` of another library wraps ours)."""
+        self._active = False
+        self._fields = _NOTHING
+
+
+_NOTHING = Fields({}, overwrite=False)
+
+
+class _Installation:
+    """One `install()`: the options it was given, and the ``makeRecord`` it replaced."""
+
+    __slots__ = ("enricher", "make_record", "options", "previous")
+
+    def __init__(self, options: dict[str, Any]) -> None:
+        self.options = options
+        self.enricher = _RecordEnricher(**options)  # raises before anything changes
+
+    def put_in(self) -> None:
+        """Replace ``Logger.makeRecord`` with ours, wrapping whatever is there now."""
+        self.previous: _MakeRecord = logging.Logger.__dict__["makeRecord"]
+        self.make_record = _enriching(self.previous, self.enricher)
+        logging.Logger.makeRecord = self.make_record  # type: ignore[method-assign]
+
+    def take_out(self) -> None:
+        """Put back what ours replaced, or, where another library wrapped ours since, leave
+        ours in the chain passing records through unchanged (taking ours out would take
+        theirs with it)."""
+        self.enricher.deactivate()
+        if logging.Logger.__dict__.get("makeRecord") is self.make_record:
+            logging.Logger.makeRecord = self.previous  # type: ignore[method-assign]
+
+
+def _enriching(previous: _MakeRecord, enricher: _RecordEnricher) -> _MakeRecord:
+    """``Logger.makeRecord``, adding the fields after ``previous`` has applied ``extra``."""
+    nested = enricher.settings.style == "nested"
+
+    def makeRecord(  # noqa: PLR0917 -- the signature of the method it replaces
+        self: logging.Logger,
+        name: str,
+        level: int,
+        fn: str,
+        lno: int,
+        msg: object,
+        args: Any,
+        exc_info: Any,
+        func: str | None = None,
+        extra: Mapping[str, object] | None = None,
+        sinfo: str | None = None,
+    ) -> logging.LogRecord:
+        record = previous(self, name, level, fn, lno, msg, args, exc_info, func, extra, sinfo)
+        fields = enricher._fields
+        if fields is None:
+            fields = enricher._wait_fields()
+        if fields:
+            attributes = record.__dict__
+            # keys().isdisjoint(a frozenset) walks the few guarded keys, not every attribute.
+            if attributes.keys().isdisjoint(fields.guard):
+                attributes.update(fields.for_record() if nested else fields)
+            else:
+                for key, value in (fields.for_record() if nested else fields).items():
+                    attributes.setdefault(key, value)
+        return record
+
+    makeRecord.__qualname__ = "Logger.makeRecord"
+    makeRecord.__doc__ = previous.__doc__
+    return makeRecord
+
+
+def install(
+    *,
+    context: EcsContext | None = None,
+    enabled: bool | str | None = None,
+    source: str | None = None,
+    v2_endpoint: str | None = None,
+    fields: str | list[str] | tuple[str, ...] | None = None,
+    style: str | None = None,
+    keys: str | Mapping[str, str] | None = None,
+    tags: str | list[str] | tuple[str, ...] | None = None,
+    container_name: str | None = None,
+    timeout: float | str | None = None,
+    ttl: float | str | None = None,
+    overwrite: bool | str | None = None,
+    default: str | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> None:
+    """From now on, every `LogRecord` that any logger makes carries the fields as attributes.
+
+    Whatever handlers, filters and formatters a record then meets (gunicorn's, uvicorn's,
+    Celery's, loggers made later, loggers that do not propagate), it has the fields. A
+    caller's ``extra`` with a field's key wins (unless ``overwrite``) and never raises.
+    Calling it again with the same options does nothing; with other options, they replace
+    the first ones. `uninstall` puts ``makeRecord`` back.
+
+    Args:
+        context, enabled, source, v2_endpoint, fields, style, keys, tags, container_name,
+            timeout, ttl, overwrite, default, environ: as `EcsContextFilter`.
+
+    Raises:
+        ConfigurationError: an option or variable holds a value that cannot be used; then
+            nothing is installed, and a previous `install()` stays in force.
+    """
+    options = {
+        "context": context,
+        "enabled": enabled,
+        "source": source,
+        "v2_endpoint": v2_endpoint,
+        "fields": fields,
+        "style": style,
+        "keys": keys,
+        "tags": tags,
+        "container_name": container_name,
+        "timeout": timeout,
+        "ttl": ttl,
+        "overwrite": overwrite,
+        "default": default,
+        "environ": environ,
+    }
+    with _state.lock:
+        current = _state.current
+        if current is not None and current.options == options:
+            return
+        installation = _Installation(options)
+        if current is not None:
+            current.take_out()
+        installation.put_in()
+        _state.current = installation
+
+
+def uninstall() -> None:
+    """Undo `install()`: records are made as they were before it. Does nothing if not installed."""
+    with _state.lock:
+        if _state.current is not None:
+            _state.current.take_out()
+            _state.current = None
+
+
+def _reset_lock() -> None:
+    _state.lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):  # a child of a fork inside install() must not deadlock
+    os.register_at_fork(after_in_child=_reset_lock)
