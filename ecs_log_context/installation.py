@@ -19,7 +19,7 @@ from typing import Any
 from ._enricher import Enricher, Fields
 from .context import EcsContext
 
-__all__ = ["install", "uninstall"]
+__all__ = ["install", "installed", "uninstall"]
 
 _MakeRecord = Callable[..., logging.LogRecord]
 
@@ -182,6 +182,12 @@ def uninstall() -> None:
         if _state.current is not None:
             _state.current.take_out()
             _state.current = None
+
+
+def installed() -> Enricher | None:
+    """What `install()` put in force (its ``context`` and ``settings``), or None."""
+    current = _state.current
+    return current.enricher if current is not None else None
 
 
 def _reset_lock() -> None:

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from ecs_log_context.context import EcsContext
+from ecs_log_context.installation import uninstall
 from ecs_log_context.mock.server import MockEndpoint
 
 from .capture import library_records
@@ -29,8 +30,9 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture(autouse=True)
 def fresh_contexts() -> Iterator[None]:
-    """Contexts made by a test are stopped and forgotten after it."""
+    """Contexts made by a test are stopped and forgotten after it, and `install()` undone."""
     yield
+    uninstall()
     EcsContext.reset_all()
 
 

@@ -19,12 +19,20 @@ from typing import Any
 
 import structlog
 
-from ecs_log_context import EcsContext, EcsContextFilter, EcsContextProcessor, EcsJsonFormatter
+from ecs_log_context import (
+    EcsContext,
+    EcsContextFilter,
+    EcsContextPatcher,
+    EcsContextProcessor,
+    EcsJsonFormatter,
+    install,
+)
+from ecs_log_context.installation import installed
 
 from .capture import RecordCapture
 from .loopback import LoopbackServer, Reply
 
-KINDS = ("structlog", "filter", "formatter")
+KINDS = ("structlog", "filter", "formatter", "install", "loguru")
 
 # Attributes every LogRecord has: what is left over came from the caller or the filter.
 STANDARD_ATTRIBUTES = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
@@ -131,6 +139,8 @@ def build(kind: str, **options: Any) -> Pipeline:
             return _without(json.loads(logger.info(message, **keys)), "event")
 
         return Pipeline(kind, processor, log_structlog)
+    if kind == "loguru":
+        return _loguru_pipeline(**options)
     handler = RecordCapture()
     convert: Convert = record_attributes
     if kind == "filter":
@@ -140,6 +150,9 @@ def build(kind: str, **options: Any) -> Pipeline:
         enricher = EcsJsonFormatter(**formatter_options(options))
         handler.setFormatter(enricher)
         convert = _json_without("message")
+    elif kind == "install":
+        install(**options)  # no filter, no formatter: the record is made with the fields
+        enricher = installed()
     else:
         raise ValueError(kind)
     logger = _stdlib_logger(f"tests.{kind}", handler)
@@ -149,6 +162,29 @@ def build(kind: str, **options: Any) -> Pipeline:
         return convert(*handler.last())
 
     return Pipeline(kind, enricher, log_stdlib, handler, convert)
+
+
+def _loguru_pipeline(**options: Any) -> Pipeline:
+    """A loguru logger of its own, the patcher configured on it, caller keys bound."""
+    import importlib
+
+    # loguru's own constructor: a logger of the test's, not the process's one global logger.
+    internals: Any = importlib.import_module("loguru._logger")
+    last = threading.local()  # the sink runs in the logging thread: each thread's own record
+
+    def sink(message: Any) -> None:
+        last.record = message.record
+
+    patcher = EcsContextPatcher(**options)
+    logger = internals.Logger(internals.Core(), None, 0, *[False] * 4, True, [], {})
+    logger.configure(handlers=[{"sink": sink, "format": "{message}"}], patcher=patcher)
+
+    def log_loguru(message: str, keys: dict[str, Any]) -> dict[str, Any]:
+        logger.bind(**keys).info(message)
+        extra = last.record["extra"]
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in extra.items()}
+
+    return Pipeline("loguru", patcher, log_loguru)
 
 
 def build_on_root(kind: str, **options: Any) -> Pipeline:

@@ -1,0 +1,327 @@
+"""`install()` and `uninstall()`: every record that any logger makes, against the mock.
+
+The behaviours every integration shares (styles, sources, renames, tags, start-up, overwrite)
+run for ``install`` in test_integrations; these are the ones of its own: loggers with their
+own handlers, a caller's ``extra``, other libraries' record factories and ``makeRecord``
+wrappers, idempotence, and what ``uninstall()`` leaves behind.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from ecs_log_context import ConfigurationError, EcsContext, install, uninstall
+from ecs_log_context.installation import installed
+from ecs_log_context.mock.server import MockEndpoint
+
+from .capture import RecordCapture
+from .child_processes import DEFAULT_KEYS, enriched, run_in_fork
+from .waiting import ecs_threads
+
+STDLIB_MAKE_RECORD = logging.Logger.__dict__["makeRecord"]
+
+
+@pytest.fixture(autouse=True)
+def stdlib_make_record() -> Iterator[None]:
+    """Every test starts and ends with the standard library's own ``makeRecord`` and factory."""
+    factory = logging.getLogRecordFactory()
+    assert logging.Logger.__dict__["makeRecord"] is STDLIB_MAKE_RECORD
+    yield
+    uninstall()
+    logging.Logger.makeRecord = STDLIB_MAKE_RECORD  # type: ignore[method-assign]
+    logging.setLogRecordFactory(factory)
+
+
+def own_logger(name: str) -> tuple[logging.Logger, RecordCapture]:
+    """A logger as gunicorn's and uvicorn's are: its own handler, no filter, not propagating."""
+    logger = logging.getLogger(name)
+    handler = RecordCapture()
+    logger.handlers[:] = [handler]
+    logger.propagate = False
+    logger.setLevel(logging.DEBUG)
+    return logger, handler
+
+
+def attributes(record: logging.LogRecord) -> dict[str, Any]:
+    return dict(record.__dict__)
+
+
+def ready() -> EcsContext:
+    enricher = installed()
+    assert enricher is not None
+    assert enricher.context.wait_ready(5.0), enricher.context.status()
+    return enricher.context
+
+
+def test_loggers_with_their_own_handlers_are_enriched(mock_on_v4: MockEndpoint) -> None:
+    access, handler = own_logger("tests.install.access")
+    access.info("before")
+    install()
+    ready()
+    access.info("after")
+    later, later_handler = own_logger("tests.install.made.later")  # made after install()
+    later.warning("later")
+    assert not enriched(attributes(handler.records[0]), mock_on_v4)
+    assert enriched(attributes(handler.records[1]), mock_on_v4)
+    assert enriched(attributes(later_handler.records[0]), mock_on_v4)
+
+
+def test_format_string_reads_the_fields(mock_on_v4: MockEndpoint) -> None:
+    logger, handler = own_logger("tests.install.format")
+    handler.setFormatter(logging.Formatter("%(ecs_cluster)s %(ecs_task_family)s %(message)s"))
+    install()
+    ready()
+    logger.info("hello")
+    assert ["demo-cluster checkout-api hello"] == handler.lines
+
+
+def test_default_keeps_format_strings_working_off_ecs() -> None:
+    logger, handler = own_logger("tests.install.default")
+    handler.setFormatter(logging.Formatter("[%(ecs_cluster)s] %(message)s"))
+    install(default="-")
+    logger.info("hello")
+    assert ["[-] hello"] == handler.lines
+    assert set() == ecs_threads()  # off ECS: nothing started
+
+
+def test_callers_extra_wins_and_never_raises(mock_on_v4: MockEndpoint) -> None:
+    logger, handler = own_logger("tests.install.extra")
+    install()
+    ready()
+    logger.info("mine", extra={"ecs_cluster": "callers", "other": 1})
+    record = handler.records[-1]
+    assert "callers" == record.__dict__["ecs_cluster"]
+    assert 1 == record.__dict__["other"]
+    assert mock_on_v4.task["TaskARN"] == record.__dict__["ecs_task_arn"]
+    with pytest.raises(KeyError, match="Attempt to overwrite 'message'"):
+        logger.info("reserved", extra={"message": "x"})  # the standard library's own rule
+
+
+def test_overwrite_lets_the_fields_win_over_extra(mock_on_v4: MockEndpoint) -> None:
+    logger, handler = own_logger("tests.install.overwrite")
+    install(overwrite=True)
+    ready()
+    logger.info("mine", extra={"ecs_cluster": "callers"})
+    assert "demo-cluster" == handler.records[-1].__dict__["ecs_cluster"]
+
+
+def test_a_plain_record_factory_is_the_trap_install_avoids(mock_on_v4: MockEndpoint) -> None:
+    """Why makeRecord and not a factory: a factory's keys make ``extra`` raise."""
+    previous = logging.getLogRecordFactory()
+
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = previous(*args, **kwargs)
+        record.__dict__["ecs_cluster"] = "factory"
+        return record
+
+    logger, _ = own_logger("tests.install.trap")
+    logging.setLogRecordFactory(factory)
+    with pytest.raises(KeyError, match="Attempt to overwrite 'ecs_cluster'"):
+        logger.info("x", extra={"ecs_cluster": "callers"})
+
+
+def test_same_options_again_does_nothing_other_options_replace(mock_on_v4: MockEndpoint) -> None:
+    logger, handler = own_logger("tests.install.again")
+    install(style="flat")
+    first = logging.Logger.__dict__["makeRecord"]
+    enricher = installed()
+    install(style="flat")
+    assert logging.Logger.__dict__["makeRecord"] is first
+    assert installed() is enricher
+    install(style="otel")
+    ready()
+    assert installed() is not enricher
+    logger.info("otel")
+    record = attributes(handler.records[-1])
+    assert "aws.ecs.task.arn" in record
+    assert not set(DEFAULT_KEYS) & set(record)  # the flat keys are gone with the first
+    uninstall()
+    assert logging.Logger.__dict__["makeRecord"] is STDLIB_MAKE_RECORD
+
+
+def test_bad_option_keeps_the_installation_in_force(mock_on_v4: MockEndpoint) -> None:
+    install()
+    before = logging.Logger.__dict__["makeRecord"]
+    with pytest.raises(ConfigurationError, match="style"):
+        install(style="bogus")
+    assert logging.Logger.__dict__["makeRecord"] is before
+    logger, handler = own_logger("tests.install.bad")
+    ready()
+    logger.info("still")
+    assert enriched(attributes(handler.records[-1]), mock_on_v4)
+
+
+def test_uninstall_restores_makerecord_and_is_idempotent(mock_on_v4: MockEndpoint) -> None:
+    uninstall()  # not installed: nothing to do
+    install()
+    ready()
+    uninstall()
+    uninstall()
+    assert logging.Logger.__dict__["makeRecord"] is STDLIB_MAKE_RECORD
+    logger, handler = own_logger("tests.install.undone")
+    logger.info("plain")
+    assert not set(DEFAULT_KEYS) & set(attributes(handler.records[-1]))
+
+
+def tagging_factory(previous: Callable[..., logging.LogRecord]) -> Callable[..., logging.LogRecord]:
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = previous(*args, **kwargs)
+        record.trace_id = "abc"
+        return record
+
+    return factory
+
+
+@pytest.mark.parametrize("factory_first", [True, False], ids=["factory-first", "install-first"])
+def test_another_librarys_record_factory(mock_on_v4: MockEndpoint, *, factory_first: bool) -> None:
+    """A factory set before or after install() keeps working, with and without us."""
+    logger, handler = own_logger("tests.install.factory")
+    if factory_first:
+        logging.setLogRecordFactory(tagging_factory(logging.getLogRecordFactory()))
+    install()
+    if not factory_first:
+        logging.setLogRecordFactory(tagging_factory(logging.getLogRecordFactory()))
+    theirs = logging.getLogRecordFactory()
+    ready()
+    logger.info("both")
+    record = attributes(handler.records[-1])
+    assert "abc" == record["trace_id"]
+    assert enriched(record, mock_on_v4)
+    uninstall()
+    assert logging.getLogRecordFactory() is theirs
+    logger.info("theirs only")
+    record = attributes(handler.records[-1])
+    assert "abc" == record["trace_id"]
+    assert not set(DEFAULT_KEYS) & set(record)
+
+
+def test_another_librarys_makerecord_wrapper_installed_after_ours(mock_on_v4: MockEndpoint) -> None:
+    """uninstall() cannot take ours out from under theirs: ours stays and adds nothing."""
+    logger, handler = own_logger("tests.install.wrapped")
+    install()
+    ours = logging.Logger.__dict__["makeRecord"]
+
+    def theirs(self: logging.Logger, *args: Any, **kwargs: Any) -> logging.LogRecord:
+        record: logging.LogRecord = ours(self, *args, **kwargs)
+        record.span_id = "s1"
+        return record
+
+    logging.Logger.makeRecord = theirs  # type: ignore[method-assign]
+    ready()
+    logger.info("both")
+    assert enriched(attributes(handler.records[-1]), mock_on_v4)
+    uninstall()
+    assert logging.Logger.__dict__["makeRecord"] is theirs
+    logger.info("theirs only")
+    record = attributes(handler.records[-1])
+    assert "s1" == record["span_id"]
+    assert not set(DEFAULT_KEYS) & set(record)
+    install()  # on top of theirs again
+    ready()
+    logger.info("again")
+    record = attributes(handler.records[-1])
+    assert enriched(record, mock_on_v4)
+    assert "s1" == record["span_id"]
+
+
+def test_logger_subclass_calling_super(mock_on_v4: MockEndpoint) -> None:
+    class AppLogger(logging.Logger):
+        def makeRecord(self, *args: Any, **kwargs: Any) -> logging.LogRecord:
+            record = super().makeRecord(*args, **kwargs)
+            record.app = "yes"
+            return record
+
+    install()
+    ready()
+    logger = AppLogger("tests.install.subclass", logging.DEBUG)
+    handler = RecordCapture()
+    logger.addHandler(handler)
+    logger.info("sub")
+    record = attributes(handler.records[-1])
+    assert "yes" == record["app"]
+    assert enriched(record, mock_on_v4)
+
+
+def test_nested_style_gives_every_record_its_own_dict(mock_on_v4: MockEndpoint) -> None:
+    logger, handler = own_logger("tests.install.nested")
+    install(style="nested")
+    ready()
+    logger.info("one")
+    logger.info("two")
+    first, second = (record.ecs for record in handler.records)  # type: ignore[attr-defined]
+    assert first == second
+    assert first is not second
+    first["cluster"] = "edited"
+    logger.info("three")
+    assert "demo-cluster" == handler.records[-1].ecs["cluster"]  # type: ignore[attr-defined]
+
+
+def test_threads_installing_and_logging_never_raise(mock_on_v4: MockEndpoint) -> None:
+    logger, handler = own_logger("tests.install.threads")
+    errors: list[BaseException] = []
+    stop = threading.Event()
+
+    def log() -> None:
+        try:
+            while not stop.is_set():
+                logger.info("x", extra={"ecs_cluster": "callers"})
+        except BaseException as exc:
+            errors.append(exc)
+
+    def flip() -> None:
+        try:
+            for number in range(200):
+                install(style="otel" if number % 2 else "flat")
+                if number % 3 == 0:
+                    uninstall()
+        except BaseException as exc:
+            errors.append(exc)
+
+    loggers = [threading.Thread(target=log) for _ in range(4)]
+    flippers = [threading.Thread(target=flip) for _ in range(2)]
+    for thread in loggers + flippers:
+        thread.start()
+    for thread in flippers:
+        thread.join(60)
+    stop.set()
+    for thread in loggers:
+        thread.join(60)
+    assert [] == errors
+    assert all(record.__dict__["ecs_cluster"] == "callers" for record in handler.records)
+    assert len(handler.records) > 0
+
+
+@pytest.mark.filterwarnings("ignore:.*fork.*:DeprecationWarning")
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs os.fork")
+def test_forked_child_keeps_the_installation(mock_on_v4: MockEndpoint) -> None:
+    """A child forked right after install(), before any record, is enriched."""
+    install()
+
+    def child() -> dict[str, Any]:
+        logger, handler = own_logger("tests.install.child")
+        logger.info("in the child")
+        return {k: v for k, v in attributes(handler.records[-1]).items() if k in DEFAULT_KEYS}
+
+    record = run_in_fork(child)
+    assert enriched(record, mock_on_v4)
+
+
+def test_one_fetch_for_install_structlog_and_loguru(mock_on_v4: MockEndpoint) -> None:
+    from ecs_log_context import EcsContextPatcher, EcsContextProcessor
+
+    install()
+    processor = EcsContextProcessor()
+    patcher = EcsContextPatcher()
+    context = ready()
+    assert processor.context is context
+    assert patcher.context is context
+    logger, handler = own_logger("tests.install.shared")
+    logger.info("one")
+    assert enriched(attributes(handler.records[-1]), mock_on_v4)
+    task_requests = [r for r in mock_on_v4.requests if r.path.endswith("/task")]
+    assert 1 == len(task_requests)
