@@ -5,17 +5,19 @@ formatter does), holding that handler's lock. If httpx's own records from the fe
 (``HTTP Request: GET ...``) went to the same handler meanwhile, the fetch would wait for the
 log call that waits for the fetch, until the timeout. So in the fetching thread, during the
 first fetch only, httpx's and httpcore's records are held and handed to their loggers once
-the answer is published: they still reach every handler, a moment later.
+the answer is published: they still reach every handler, a moment later. Made before the
+answer, they have no fields: whoever adds fields where records are made (`install()`)
+registers with `retouch` to add them on the way out.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-__all__ = ["holding_http_records", "prepare_holding"]
+__all__ = ["holding_http_records", "prepare_holding", "retouch"]
 
 _LOGGERS = (
     "httpx",
@@ -29,6 +31,15 @@ _LOGGERS = (
 # The fetching thread's ident and its held records. Not a threading.local: one made before
 # gevent or eventlet patch threading would be shared by every green thread.
 _holding: dict[int, list[logging.LogRecord]] = {}
+_retouchers: list[Callable[[logging.LogRecord], object]] = []
+
+
+def retouch(callback: Callable[[logging.LogRecord], object], *, on: bool = True) -> None:
+    """Call `callback` with every held record before it is handed on (``on=False``: stop)."""
+    if on:
+        _retouchers.append(callback)
+    elif callback in _retouchers:
+        _retouchers.remove(callback)
 
 
 class _HoldInFetchingThread(logging.Filter):
@@ -75,6 +86,8 @@ def holding_http_records() -> Iterator[None]:
 
 def _hand_on(record: logging.LogRecord) -> None:
     """Finish `Logger.handle` for a held record: the filters after ours, then the handlers."""
+    for callback in tuple(_retouchers):
+        callback(record)
     # Read without getLogger, which takes logging's module lock: see prepare_holding.
     logger = logging.Logger.manager.loggerDict.get(record.name)
     if not isinstance(logger, logging.Logger):

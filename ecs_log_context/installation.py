@@ -16,6 +16,7 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from . import _held_records
 from ._enricher import Enricher, Fields
 from .context import EcsContext
 
@@ -47,6 +48,16 @@ class _RecordEnricher(Enricher):
     def _set_fields(self, fields: Fields | None) -> None:
         self._fields = fields if self._active else _NOTHING
 
+    def retouch(self, record: logging.LogRecord) -> None:
+        """Add the fields to a record made before the first answer and held until it (the
+        fetching thread's own httpx records): keys it has win, as in ``makeRecord``."""
+        fields = self._fields
+        if fields:
+            nested = self._settings.style == "nested"
+            for key, value in (fields.for_record() if nested else fields).items():
+                if key not in fields.guard or key not in record.__dict__:
+                    record.__dict__[key] = value
+
     def deactivate(self) -> None:
         """Add nothing from now on (a ``makeRecord`` of another library wraps ours)."""
         self._active = False
@@ -70,12 +81,14 @@ class _Installation:
         self.previous: _MakeRecord = logging.Logger.__dict__["makeRecord"]
         self.make_record = _enriching(self.previous, self.enricher)
         logging.Logger.makeRecord = self.make_record  # type: ignore[method-assign]
+        _held_records.retouch(self.enricher.retouch)
 
     def take_out(self) -> None:
         """Put back what ours replaced, or, where another library wrapped ours since, leave
         ours in the chain passing records through unchanged (taking ours out would take
         theirs with it)."""
         self.enricher.deactivate()
+        _held_records.retouch(self.enricher.retouch, on=False)
         if logging.Logger.__dict__.get("makeRecord") is self.make_record:
             logging.Logger.makeRecord = self.previous  # type: ignore[method-assign]
 

@@ -325,3 +325,18 @@ def test_one_fetch_for_install_structlog_and_loguru(mock_on_v4: MockEndpoint) ->
     assert enriched(attributes(handler.records[-1]), mock_on_v4)
     task_requests = [r for r in mock_on_v4.requests if r.path.endswith("/task")]
     assert 1 == len(task_requests)
+
+
+def test_httpx_records_of_the_first_fetch_are_enriched(mock_on_v4: MockEndpoint) -> None:
+    """The fetch's own records are held until the answer is in; then they get the fields."""
+    handler = RecordCapture()
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    install()
+    logging.getLogger("tests.install.app").info("first")
+    ready()
+    fetches = [record for record in handler.records if record.name == "httpx"]
+    assert fetches, [record.name for record in handler.records]
+    assert all(enriched(attributes(record), mock_on_v4) for record in fetches)
+    assert enriched(attributes(handler.records[-1]), mock_on_v4)
