@@ -64,11 +64,14 @@ class EcsJsonFormatter(Enricher, JsonFormatter):
     ) -> None:
         if kwargs.get("style", "") is None:
             del kwargs["style"]  # dictConfig-style "not given"
-        elif isinstance(kwargs.get("style"), str) and kwargs["style"].lower() in STYLES:
+        # logging's style, by keyword or third by position (as fileConfig passes it).
+        format_style = kwargs.get("style", args[2] if len(args) > 2 else None)  # noqa: PLR2004
+        if isinstance(format_style, str) and format_style.lower() in STYLES:
             raise ConfigurationError(
                 "style",
-                kwargs["style"],
-                "a logging format style (%, { or $); the field style is the option ecs_style",
+                format_style,
+                "a logging format style (%, { or $); the field style is the option ecs_style"
+                " (ECS_LOG_CONTEXT_STYLE)",
             )
         self._plain_add_fields = self.add_fields  # JsonFormatter's own, bound
         JsonFormatter.__init__(self, *args, **kwargs)

@@ -350,6 +350,17 @@ def test_overwrite_replaces_caller_keys(
     assert {"request_id": "r-1", **EC2_DEFAULT} == out
 
 
+@pytest.mark.parametrize("by", ["keyword", "position"])
+def test_formatter_refuses_a_field_style_as_logging_style(by: str) -> None:
+    """``style="otel"`` is logging's format style there, by keyword or by position (fileConfig
+    passes ``style=`` of an INI third): refused with a sentence naming ecs_style."""
+    with pytest.raises(ConfigurationError, match="the field style is the option ecs_style"):
+        if by == "keyword":
+            EcsJsonFormatter("%(message)s", style="otel")
+        else:
+            EcsJsonFormatter("%(message)s", None, "otel")
+
+
 def test_formatter_static_fields_win() -> None:
     """The formatter's ``static_fields`` are keys the record has: they win over the fields."""
     formatter = EcsJsonFormatter(static_fields={"ecs_cluster": "static"})
