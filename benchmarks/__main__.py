@@ -16,13 +16,33 @@ from pathlib import Path
 
 from ._harness import FULL, QUICK, ROOT, GroupResult, Mode, environment
 
-GROUPS = ("structlog", "stdlib", "styles", "disabled", "import", "first", "fleet", "memory")
+GROUPS = (
+    "structlog",
+    "stdlib",
+    "install",
+    "loguru",
+    "styles",
+    "disabled",
+    "import",
+    "first",
+    "fleet",
+    "memory",
+)
 
 
 def _run_groups(
     names: list[str], mode: Mode, report: Callable[[GroupResult], None]
 ) -> list[GroupResult]:
-    from . import first_record, fleet, import_time, memory, per_record, styles
+    from . import (
+        first_record,
+        fleet,
+        import_time,
+        installation,
+        loguru_patcher,
+        memory,
+        per_record,
+        styles,
+    )
 
     results: list[GroupResult] = []
 
@@ -38,6 +58,10 @@ def _run_groups(
             enrichers = enrichers or per_record.ready_enrichers()
             group = per_record.structlog_group if name == "structlog" else per_record.stdlib_group
             done(group(mode, enrichers), started)
+        elif name == "install":
+            done(installation.install_group(mode), started)
+        elif name == "loguru":
+            done(loguru_patcher.loguru_group(mode), started)
         elif name == "styles":
             done(styles.styles_group(mode), started)
         elif name == "disabled":

@@ -65,7 +65,7 @@ class EcsJsonFormatter(Enricher, JsonFormatter):
         if kwargs.get("style", "") is None:
             del kwargs["style"]  # dictConfig-style "not given"
         # logging's style, by keyword or third by position (as fileConfig passes it).
-        format_style = kwargs.get("style", args[2] if len(args) > 2 else None)  # noqa: PLR2004
+        format_style = kwargs.get("style", args[2] if len(args) > 2 else None)
         if isinstance(format_style, str) and format_style.lower() in STYLES:
             raise ConfigurationError(
                 "style",

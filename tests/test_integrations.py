@@ -354,11 +354,12 @@ def test_overwrite_replaces_caller_keys(
 def test_formatter_refuses_a_field_style_as_logging_style(by: str) -> None:
     """``style="otel"`` is logging's format style there, by keyword or by position (fileConfig
     passes ``style=`` of an INI third): refused with a sentence naming ecs_style."""
+    args: tuple[str | None, ...] = (
+        ("%(message)s",) if by == "keyword" else ("%(message)s", None, "otel")
+    )
+    kwargs = {"style": "otel"} if by == "keyword" else {}
     with pytest.raises(ConfigurationError, match="the field style is the option ecs_style"):
-        if by == "keyword":
-            EcsJsonFormatter("%(message)s", style="otel")
-        else:
-            EcsJsonFormatter("%(message)s", None, "otel")
+        EcsJsonFormatter(*args, **kwargs)
 
 
 def test_formatter_static_fields_win() -> None:

@@ -68,6 +68,10 @@ def run(args: argparse.Namespace) -> int:
         raise Failure(2, f"give the command to run, e.g. '{PROG} run -- gunicorn app:app'")
     resolve_settings()  # a setting that cannot be used fails here, once, not in every process
     executable = shutil.which(command[0])
+    if executable is None and os.path.dirname(command[0]) and os.path.exists(command[0]):
+        # A path to a file that is there but not executable (or a directory): as a shell
+        # does, exec is tried and says why, 126; only a command that is not there is 127.
+        executable = command[0]
     if executable is None:
         raise Failure(
             NOT_FOUND, f"command not found: {command[0]!r} is not an executable file on PATH"
