@@ -357,7 +357,7 @@ def test_formatter_refuses_a_field_style_as_logging_style(by: str) -> None:
     args: tuple[str | None, ...] = (
         ("%(message)s",) if by == "keyword" else ("%(message)s", None, "otel")
     )
-    kwargs = {"style": "otel"} if by == "keyword" else {}
+    kwargs: dict[str, Any] = {"style": "otel"} if by == "keyword" else {}
     with pytest.raises(ConfigurationError, match="the field style is the option ecs_style"):
         EcsJsonFormatter(*args, **kwargs)
 
