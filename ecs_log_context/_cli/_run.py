@@ -73,9 +73,8 @@ def run(args: argparse.Namespace) -> int:
         # does, exec is tried and says why, 126; only a command that is not there is 127.
         executable = command[0]
     if executable is None:
-        raise Failure(
-            NOT_FOUND, f"command not found: {command[0]!r} is not an executable file on PATH"
-        )
+        where = "no such file" if os.path.dirname(command[0]) else "not an executable on PATH"
+        raise Failure(NOT_FOUND, f"command not found: {command[0]!r}: {where}")
     environ = run_environ(dict(os.environ))
     sys.stdout.flush()
     sys.stderr.flush()

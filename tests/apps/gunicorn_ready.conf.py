@@ -6,7 +6,7 @@ then waits its graceful timeout (30 s) before killing that worker. A test that s
 waits for every worker's line first, so its SIGTERM is never lost to that window.
 """
 
-import sys
+import os
 from pathlib import Path
 from runpy import run_path
 
@@ -20,4 +20,5 @@ READY = "worker ready:"
 
 def post_worker_init(worker: object) -> None:
     """Called by gunicorn after the worker has installed its signal handlers."""
-    print(READY, getattr(worker, "pid", "?"), file=sys.stderr, flush=True)
+    # One write, so that the lines of workers starting together never interleave.
+    os.write(2, f"{READY} {getattr(worker, 'pid', '?')}\n".encode())
