@@ -22,7 +22,7 @@ import pytest
 from ecs_log_context.mock.server import MockEndpoint
 
 REPO = Path(__file__).resolve().parent.parent
-SCRIPTS = ("structlog_json", "stdlib_json", "dict_config", "asyncio_app")
+SCRIPTS = ("structlog_json", "stdlib_json", "dict_config", "asyncio_app", "loguru_json")
 RUN_TIMEOUT = 30.0
 # dict_config's text handler: "... [cluster family:revision task_id] logger: message".
 TEXT_LINE = re.compile(
@@ -104,6 +104,19 @@ def test_structlog_json_enriched(mock: MockEndpoint) -> None:
     assert "7f3a9c" == events[0]["request_id"]
 
 
+def test_loguru_json_enriched(mock: MockEndpoint) -> None:
+    """loguru_json.py's serialized lines carry the six fields in record.extra, with its own
+    patcher's key (``then=``) and its bound and contextualized keys."""
+    pytest.importorskip("loguru")
+    result = run_example("loguru_json", off_ecs_environ() | mock.environ())
+    extras = [line["record"]["extra"] for line in json_lines(result.stdout)]
+    assert 2 == len(extras)
+    for extra in extras:
+        assert expected_fields(mock) == ecs_values(extra)
+        assert "checkout" == extra["service"]
+    assert {"request_id": "7f3a9c", "order_id": 42}.items() <= extras[1].items()
+
+
 def test_stdlib_json_enriched(mock: MockEndpoint) -> None:
     """Both handlers of stdlib_json.py, formatter and filter, enrich every app record."""
     result = run_example("stdlib_json", off_ecs_environ() | mock.environ())
@@ -158,9 +171,12 @@ def test_off_ecs_adds_nothing(name: str) -> None:
         for match in lines:
             assert ("-",) * 4 == match.group("cluster", "family", "revision", "task_id")
         records = json_lines(result.stderr)
+    elif name == "loguru_json":
+        records = [line["record"]["extra"] for line in json_lines(result.stdout)]
+        assert 2 == len(records)
     else:
         records = json_lines(result.stdout) + json_lines(result.stderr)
-    assert len(records) >= 3
+    assert len(records) >= 2
     for record in records:
         assert not any(key.startswith("ecs_") for key in record)
         assert "ecs_log_context" != record.get("name")
