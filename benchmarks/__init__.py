@@ -5,6 +5,9 @@ Groups (``--only`` takes their names, comma-separated):
 - ``structlog``, ``stdlib``, ``disabled``: the cost per record, every variant of a group
   timed interleaved in one process, each overhead as a ratio to the group's limit (a bare
   ``dict.update`` of the very same fields);
+- ``install``: ``install()``'s ``makeRecord`` against a bare wrapper that updates the record's
+  ``__dict__`` (and, reported, a caller's ``extra`` naming a field); ``loguru``:
+  `EcsContextPatcher` against a bare patcher function (skipped without loguru);
 - ``import``: ``import ecs_log_context`` from ``-X importtime``, and the modules it must not
   import;
 - ``first``: time from constructing the processor to the first enriched record;
