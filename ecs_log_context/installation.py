@@ -36,17 +36,54 @@ class _State:
 _state = _State()
 
 
-class _RecordEnricher(Enricher):
-    """Holds the fields that `install()`'s ``makeRecord`` adds; empty once uninstalled."""
+# A record as LogRecord makes it has these attributes and no others: none is a field's key
+# (a rename to one is refused), so a record with no more needs no check before the update.
+_STOCK_NAMES = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None)))
+_STOCK = len(_STOCK_NAMES)
+_STDLIB_MAKE_RECORD = logging.Logger.__dict__["makeRecord"]
 
-    __slots__ = ("_active",)
+
+class _RecordEnricher(Enricher):
+    """Holds the fields that `install()`'s ``makeRecord`` adds; empty once uninstalled.
+
+    ``_flat`` is the fast path's dict: a plain one (``dict.update`` of a dict subclass looks
+    its ``keys`` up first), for a record with a stock record's attributes only; None before
+    the first answer and for the nested style (each record its own inner dict).
+    """
+
+    __slots__ = ("_active", "_flat")
 
     def __init__(self, **options: Any) -> None:
         self._active = True
+        self._flat: dict[str, Any] | None = None
         self._setup(**options)
 
     def _set_fields(self, fields: Fields | None) -> None:
-        self._fields = fields if self._active else _NOTHING
+        fields = fields if self._active else _NOTHING
+        flat = None
+        if (
+            fields is not None
+            and self._settings.style != "nested"
+            and _STOCK_NAMES.isdisjoint(fields)
+        ):
+            flat = dict(fields)
+        self._flat = flat
+        self._fields = fields
+
+    def add_to(self, attributes: dict[str, Any]) -> None:
+        """The slow path: before the first answer, nested, or a record with more than a stock
+        record's attributes (a caller's ``extra``, another factory's): keys it has win."""
+        fields = self._fields
+        if fields is None:
+            fields = self._wait_fields()
+        if fields:
+            added = fields.for_record() if self._settings.style == "nested" else fields
+            # keys().isdisjoint(a frozenset) walks the few guarded keys, not every attribute.
+            if attributes.keys().isdisjoint(fields.guard):
+                attributes.update(added)
+            else:
+                for key, value in added.items():
+                    attributes.setdefault(key, value)
 
     def retouch(self, record: logging.LogRecord) -> None:
         """Add the fields to a record made before the first answer and held until it (the
@@ -61,6 +98,7 @@ class _RecordEnricher(Enricher):
     def deactivate(self) -> None:
         """Add nothing from now on (a ``makeRecord`` of another library wraps ours)."""
         self._active = False
+        self._flat = None
         self._fields = _NOTHING
 
 
@@ -94,35 +132,66 @@ class _Installation:
 
 
 def _enriching(previous: _MakeRecord, enricher: _RecordEnricher) -> _MakeRecord:
-    """``Logger.makeRecord``, adding the fields after ``previous`` has applied ``extra``."""
-    nested = enricher.settings.style == "nested"
+    """``Logger.makeRecord``, adding the fields after ``previous`` has applied ``extra``.
 
-    def makeRecord(  # noqa: PLR0917 -- the signature of the method it replaces
-        self: logging.Logger,
-        name: str,
-        level: int,
-        fn: str,
-        lno: int,
-        msg: object,
-        args: Any,
-        exc_info: Any,
-        func: str | None = None,
-        extra: Mapping[str, object] | None = None,
-        sinfo: str | None = None,
-    ) -> logging.LogRecord:
-        record = previous(self, name, level, fn, lno, msg, args, exc_info, func, extra, sinfo)
-        fields = enricher._fields
-        if fields is None:
-            fields = enricher._wait_fields()
-        if fields:
+    Where ``previous`` is the standard library's own, its six lines (the same on 3.10 to
+    3.13) are written out here instead of called: one Python call fewer per record.
+    """
+    stock = _STOCK
+    if previous is _STDLIB_MAKE_RECORD:
+
+        def makeRecord(  # noqa: PLR0917 -- the signature of the method it replaces
+            self: logging.Logger,
+            name: str,
+            level: int,
+            fn: str,
+            lno: int,
+            msg: object,
+            args: Any,
+            exc_info: Any,
+            func: str | None = None,
+            extra: Mapping[str, object] | None = None,
+            sinfo: str | None = None,
+        ) -> logging.LogRecord:
+            record: logging.LogRecord = logging._logRecordFactory(  # type: ignore[attr-defined]
+                name, level, fn, lno, msg, args, exc_info, func, sinfo
+            )
             attributes = record.__dict__
-            # keys().isdisjoint(a frozenset) walks the few guarded keys, not every attribute.
-            if attributes.keys().isdisjoint(fields.guard):
-                attributes.update(fields.for_record() if nested else fields)
+            if extra is not None:
+                for key in extra:
+                    if key in {"message", "asctime"} or key in attributes:
+                        raise KeyError(f"Attempt to overwrite {key!r} in LogRecord")
+                    attributes[key] = extra[key]
+            flat = enricher._flat
+            if flat is not None and len(attributes) == stock:
+                attributes.update(flat)
             else:
-                for key, value in (fields.for_record() if nested else fields).items():
-                    attributes.setdefault(key, value)
-        return record
+                enricher.add_to(attributes)
+            return record
+
+    else:
+
+        def makeRecord(  # noqa: PLR0917 -- the signature of the method it replaces
+            self: logging.Logger,
+            name: str,
+            level: int,
+            fn: str,
+            lno: int,
+            msg: object,
+            args: Any,
+            exc_info: Any,
+            func: str | None = None,
+            extra: Mapping[str, object] | None = None,
+            sinfo: str | None = None,
+        ) -> logging.LogRecord:
+            record = previous(self, name, level, fn, lno, msg, args, exc_info, func, extra, sinfo)
+            attributes = record.__dict__
+            flat = enricher._flat
+            if flat is not None and len(attributes) == stock:
+                attributes.update(flat)
+            else:
+                enricher.add_to(attributes)
+            return record
 
     makeRecord.__qualname__ = "Logger.makeRecord"
     makeRecord.__doc__ = previous.__doc__

@@ -83,10 +83,11 @@ def test_format_string_reads_the_fields(mock_on_v4: MockEndpoint) -> None:
 def test_default_keeps_format_strings_working_off_ecs() -> None:
     logger, handler = own_logger("tests.install.default")
     handler.setFormatter(logging.Formatter("[%(ecs_cluster)s] %(message)s"))
+    before = ecs_threads()  # earlier tests' refreshers may still be ending
     install(default="-")
     logger.info("hello")
     assert ["[-] hello"] == handler.lines
-    assert set() == ecs_threads()  # off ECS: nothing started
+    assert set() == ecs_threads() - before  # off ECS: nothing started
 
 
 def test_callers_extra_wins_and_never_raises(mock_on_v4: MockEndpoint) -> None:
@@ -340,3 +341,57 @@ def test_httpx_records_of_the_first_fetch_are_enriched(mock_on_v4: MockEndpoint)
     assert fetches, [record.name for record in handler.records]
     assert all(enriched(attributes(record), mock_on_v4) for record in fetches)
     assert enriched(attributes(handler.records[-1]), mock_on_v4)
+
+
+def test_the_inlined_makerecord_is_the_standard_librarys() -> None:
+    """install() writes the standard library's makeRecord out rather than calling it: its
+    source must still be what was copied (the same on 3.10 to 3.13); a new Python that
+    changes it fails here, not in a user's log call."""
+    import inspect
+    import textwrap
+
+    body = textwrap.dedent(inspect.getsource(STDLIB_MAKE_RECORD)).split('"""')[-1]
+    expected = """
+        rv = _logRecordFactory(name, level, fn, lno, msg, args, exc_info, func,
+                             sinfo)
+        if extra is not None:
+            for key in extra:
+                if (key in ["message", "asctime"]) or (key in rv.__dict__):
+                    raise KeyError("Attempt to overwrite %r in LogRecord" % key)
+                rv.__dict__[key] = extra[key]
+        return rv
+"""
+    assert expected.split() == body.split()
+
+
+@pytest.mark.parametrize("key", ["message", "asctime", "name", "levelno"])
+def test_extra_naming_a_record_attribute_raises_as_without_install(
+    mock_on_v4: MockEndpoint, key: str
+) -> None:
+    logger, _ = own_logger("tests.install.reserved")
+    with pytest.raises(KeyError) as without:
+        logger.info("x", extra={key: "v"})
+    install()
+    ready()
+    with pytest.raises(KeyError) as with_install:
+        logger.info("x", extra={key: "v"})
+    assert str(without.value) == str(with_install.value)
+
+
+def test_a_factorys_attribute_with_a_fields_key_is_kept(mock_on_v4: MockEndpoint) -> None:
+    """A record with more than the stock attributes takes the checked path: its keys win."""
+    previous = logging.getLogRecordFactory()
+
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = previous(*args, **kwargs)
+        record.ecs_cluster = "from-factory"
+        return record
+
+    logging.setLogRecordFactory(factory)
+    logger, handler = own_logger("tests.install.factory-key")
+    install()
+    ready()
+    logger.info("x")
+    record = attributes(handler.records[-1])
+    assert "from-factory" == record["ecs_cluster"]
+    assert mock_on_v4.task["TaskARN"] == record["ecs_task_arn"]
