@@ -26,10 +26,24 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # Bars of the gate: the targets (full mode), and the loose ones CI uses (--quick).
 BARS = {
-    "full": {"ratio": 1.10, "formatter_ratio": 1.10, "disabled_ns": 50.0, "import_ms": 15.0},
+    "full": {
+        "ratio": 1.10,
+        "formatter_ratio": 1.10,
+        "loguru_ratio": 1.10,
+        "disabled_ns": 50.0,
+        "import_ms": 15.0,
+    },
     # The formatter against static_fields measured 1.05x to 1.61x from run to run on a loaded
     # 2-core machine (a gap not yet understood): CI's bar only catches a gross regression.
-    "quick": {"ratio": 1.50, "formatter_ratio": 2.00, "disabled_ns": 150.0, "import_ms": 40.0},
+    # A loguru record costs ~25 us and the patchers ~0.7 us of it: their ratio swung from 0.89x
+    # to 1.64x between quick runs of the same code, so CI's bar is looser still.
+    "quick": {
+        "ratio": 1.50,
+        "formatter_ratio": 2.00,
+        "loguru_ratio": 2.00,
+        "disabled_ns": 150.0,
+        "import_ms": 40.0,
+    },
 }
 
 

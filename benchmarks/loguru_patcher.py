@@ -48,7 +48,9 @@ def loguru_group(mode: Mode) -> GroupResult:
             raise RuntimeError(f"no metadata from the mock: {patcher.context.status()}")
     finally:
         mock.stop()
-    fields = dict(patcher._fields or {})
+    probe: dict[str, Any] = {"extra": {}}
+    patcher(probe)
+    fields = dict(probe["extra"])
     if len(fields) != 6:
         raise RuntimeError(f"the patcher does not add the default six fields: {fields}")
 
@@ -102,6 +104,7 @@ def loguru_group(mode: Mode) -> GroupResult:
         limit=LIMIT,
         gated={"+ EcsContextPatcher": ("patcher / limit", LIMIT)},
         mode=mode,
+        bar_name="loguru_ratio",
     )
     version = metadata.version("loguru")
     result.data["loguru"] = version

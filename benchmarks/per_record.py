@@ -374,8 +374,9 @@ def _per_record_result(
     limit: str,
     gated: Mapping[str, tuple[str, str]],
     mode: Mode,
+    bar_name: str = "ratio",
 ) -> GroupResult:
-    bar = mode.bars["ratio"]
+    bar = mode.bars[bar_name]
     limit_overhead = timing.overhead(limit, "baseline")[0]
     rows: list[list[str]] = []
     checks: list[Check] = []

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ._enricher import Enricher
+from ._enricher import Enricher, Fields
+from ._settings import FieldSettings
 from .context import EcsContext
 
 __all__ = ["EcsContextPatcher"]
@@ -14,12 +16,28 @@ Patcher = Callable[[Any], Any]
 """What loguru calls with every record (a dict; ``record["extra"]`` holds the bound keys)."""
 
 
-class EcsContextPatcher(Enricher):
+class _PatcherFields(Enricher):
+    """The options, the context and the prebuilt dict of one patcher.
+
+    ``_plain`` is that dict as a plain dict: ``{**d}`` of a dict subclass costs twice as much.
+    """
+
+    __slots__ = ("_plain",)
+
+    def _set_fields(self, fields: Fields | None) -> None:
+        self._plain = None if fields is None else dict(fields)
+        self._fields = fields
+
+
+class EcsContextPatcher(functools.partial[None]):
     """Puts the task's identity in ``record["extra"]`` of every loguru record.
 
     ``logger.configure(patcher=EcsContextPatcher())``. Keys already in ``extra`` (from
     ``bind()``, ``contextualize()`` or the call) win, unless ``overwrite``. loguru keeps one
     configured patcher: give the one you had as ``then``, and it is called after this one.
+
+    A `functools.partial` of the function for its options: calling it costs what calling a
+    function does, where calling an instance's ``__call__`` costs about 0.13 us more a record.
 
     Args:
         then: a patcher to call after this one, with the same record.
@@ -33,10 +51,8 @@ class EcsContextPatcher(Enricher):
         TypeError: ``then`` is not callable.
     """
 
-    __slots__ = ("_then",)
-
-    def __init__(
-        self,
+    def __new__(
+        cls,
         *,
         then: Patcher | None = None,
         context: EcsContext | None = None,
@@ -53,13 +69,13 @@ class EcsContextPatcher(Enricher):
         overwrite: bool | str | None = None,
         default: str | None = None,
         environ: Mapping[str, str] | None = None,
-    ) -> None:
+    ) -> EcsContextPatcher:
         if then is not None and not callable(then):
             raise TypeError(
                 f"then={then!r} cannot be used: expected a patcher, a callable taking the record"
             )
-        self._then = then
-        self._setup(
+        enricher = _PatcherFields()
+        enricher._setup(
             context=context,
             enabled=enabled,
             source=source,
@@ -75,85 +91,76 @@ class EcsContextPatcher(Enricher):
             default=default,
             environ=environ,
         )
-        # One class per behaviour, chosen once: no test of the options per record.
-        nested = self._settings.style == "nested"
-        if self._settings.overwrite:
-            self.__class__ = _OVERWRITING[nested, then is not None]
-        elif nested or then is not None:
-            self.__class__ = _KEEPING[nested, then is not None]
+        # One function per behaviour, chosen once: no test of the options per record.
+        settings = enricher.settings
+        behaviour = _keep
+        if settings.overwrite:
+            behaviour = _overwrite
+        elif settings.style == "nested":
+            behaviour = _nested
+        if then is None:
+            self = super().__new__(cls, behaviour, enricher)
+        else:
+            self = super().__new__(cls, _then, behaviour, enricher, then)
+        self._enricher = enricher
+        self._then = then
+        return self
 
-    def __call__(self, record: dict[str, Any]) -> None:
-        fields = self._fields
-        if fields is None:
-            fields = self._wait_fields()
-        if fields:
-            record["extra"] = {**fields, **record["extra"]}
+    _enricher: _PatcherFields
+    _then: Patcher | None
+
+    @property
+    def context(self) -> EcsContext:
+        """The context this takes its fields from."""
+        return self._enricher.context
+
+    @property
+    def settings(self) -> FieldSettings:
+        """The field settings in force."""
+        return self._enricher.settings
 
     def __repr__(self) -> str:
-        return (
-            f"EcsContextPatcher(style={self._settings.style!r}, fields={self._settings.fields!r}"
-            + (f", then={self._then!r})" if self._then is not None else ")")
-        )
+        settings = self.settings
+        then = f", then={self._then!r}" if self._then is not None else ""
+        return f"EcsContextPatcher(style={settings.style!r}, fields={settings.fields!r}{then})"
+
+    def __reduce__(self) -> Any:
+        raise TypeError("an EcsContextPatcher cannot be pickled: build one in each process")
 
 
-class _Nested(EcsContextPatcher):
+def _keep(enricher: _PatcherFields, record: dict[str, Any]) -> None:
+    """Keys already in ``extra`` win."""
+    fields = enricher._plain
+    if fields is None:
+        fields = dict(enricher._wait_fields())
+    if fields:
+        record["extra"] = {**fields, **record["extra"]}
+
+
+def _nested(enricher: _PatcherFields, record: dict[str, Any]) -> None:
     """The nested style: every record gets its own inner dict, so an edit stays in it."""
-
-    __slots__ = ()
-
-    def __call__(self, record: dict[str, Any]) -> None:
-        fields = self._fields
-        if fields is None:
-            fields = self._wait_fields()
-        if fields:
-            record["extra"] = {**fields.for_record(), **record["extra"]}
+    fields = enricher._fields
+    if fields is None:
+        fields = enricher._wait_fields()
+    if fields:
+        record["extra"] = {**fields.for_record(), **record["extra"]}
 
 
-class _Overwriting(EcsContextPatcher):
+def _overwrite(enricher: _PatcherFields, record: dict[str, Any]) -> None:
     """``overwrite``: the fields replace the keys that ``extra`` already has."""
-
-    __slots__ = ()
-
-    def __call__(self, record: dict[str, Any]) -> None:
-        fields = self._fields
-        if fields is None:
-            fields = self._wait_fields()
-        if fields:
-            record["extra"].update(fields.for_record())
+    fields = enricher._fields
+    if fields is None:
+        fields = enricher._wait_fields()
+    if fields:
+        record["extra"].update(fields.for_record())
 
 
-class _Then(EcsContextPatcher):
-    __slots__ = ()
-
-    def __call__(self, record: dict[str, Any]) -> None:
-        EcsContextPatcher.__call__(self, record)
-        self._then(record)  # type: ignore[misc]
-
-
-class _NestedThen(_Nested):
-    __slots__ = ()
-
-    def __call__(self, record: dict[str, Any]) -> None:
-        _Nested.__call__(self, record)
-        self._then(record)  # type: ignore[misc]
-
-
-class _OverwritingThen(_Overwriting):
-    __slots__ = ()
-
-    def __call__(self, record: dict[str, Any]) -> None:
-        _Overwriting.__call__(self, record)
-        self._then(record)  # type: ignore[misc]
-
-
-_KEEPING: dict[tuple[bool, bool], type[EcsContextPatcher]] = {
-    (True, False): _Nested,
-    (False, True): _Then,
-    (True, True): _NestedThen,
-}
-_OVERWRITING: dict[tuple[bool, bool], type[EcsContextPatcher]] = {
-    (False, False): _Overwriting,
-    (True, False): _Overwriting,
-    (False, True): _OverwritingThen,
-    (True, True): _OverwritingThen,
-}
+def _then(
+    behaviour: Callable[[_PatcherFields, dict[str, Any]], None],
+    enricher: _PatcherFields,
+    then: Patcher,
+    record: dict[str, Any],
+) -> None:
+    """`behaviour`, then the patcher given as ``then``."""
+    behaviour(enricher, record)
+    then(record)
