@@ -69,6 +69,9 @@ class _RecordEnricher(Enricher):
             flat = dict(fields)
         self._flat = flat
         self._fields = fields
+        if not self._active:  # deactivated meanwhile, by another thread: stay empty
+            self._flat = None
+            self._fields = _NOTHING
 
     def add_to(self, attributes: dict[str, Any]) -> None:
         """The slow path: before the first answer, nested, or a record with more than a stock
@@ -87,13 +90,19 @@ class _RecordEnricher(Enricher):
 
     def retouch(self, record: logging.LogRecord) -> None:
         """Add the fields to a record made before the first answer and held until it (the
-        fetching thread's own httpx records): keys it has win, as in ``makeRecord``."""
+        fetching thread's own httpx records): keys it has win, as in ``makeRecord``, but not
+        the placeholders of ``default``, which it got for want of the fields."""
         fields = self._fields
         if fields:
-            nested = self._settings.style == "nested"
-            for key, value in (fields.for_record() if nested else fields).items():
-                if key not in fields.guard or key not in record.__dict__:
-                    record.__dict__[key] = value
+            attributes, defaults = record.__dict__, self._defaults
+            added = fields.for_record() if self._settings.style == "nested" else fields
+            for key, value in added.items():
+                if (
+                    key not in fields.guard
+                    or key not in attributes
+                    or (key in defaults and attributes[key] is defaults[key])
+                ):
+                    attributes[key] = value
 
     def deactivate(self) -> None:
         """Add nothing from now on (a ``makeRecord`` of another library wraps ours)."""
@@ -106,17 +115,46 @@ _NOTHING = Fields({}, overwrite=False)
 
 
 class _Installation:
-    """One `install()`: the options it was given, and the ``makeRecord`` it replaced."""
+    """One `install()`: its enricher, its ``makeRecord`` and the one it replaced."""
 
-    __slots__ = ("enricher", "make_record", "options", "previous")
+    __slots__ = ("enricher", "make_record", "previous")
+
+    previous: _MakeRecord
+    make_record: _MakeRecord
 
     def __init__(self, options: dict[str, Any]) -> None:
-        self.options = options
         self.enricher = _RecordEnricher(**options)  # raises before anything changes
+
+    def same_as(self, other: _Installation) -> bool:
+        """The same settings, context and placeholders: installing `other` changes nothing.
+
+        The resolved settings, not the keywords: under ``ecs-log-context run`` the start-up
+        ``install()`` read the environment, and an application's own call after it changes a
+        variable must take effect.
+        """
+        mine, theirs = self.enricher, other.enricher
+        return (
+            mine.settings == theirs.settings
+            and mine.context is theirs.context
+            and mine._defaults == theirs._defaults
+        )
+
+    def on_top(self) -> bool:
+        """Ours is ``Logger.makeRecord`` itself: no other library wrapped it since."""
+        return logging.Logger.__dict__.get("makeRecord") is self.make_record
+
+    def replace(self, current: _Installation) -> None:
+        """Take `current`'s place in one store, so that no record is made between the two
+        without fields; records already inside `current`'s function finish with its own."""
+        self.previous = current.previous
+        self.make_record = _enriching(self.previous, self.enricher)
+        _held_records.retouch(self.enricher.retouch)
+        logging.Logger.makeRecord = self.make_record  # type: ignore[method-assign]
+        _held_records.retouch(current.enricher.retouch, on=False)
 
     def put_in(self) -> None:
         """Replace ``Logger.makeRecord`` with ours, wrapping whatever is there now."""
-        self.previous: _MakeRecord = logging.Logger.__dict__["makeRecord"]
+        self.previous = logging.Logger.__dict__["makeRecord"]
         self.make_record = _enriching(self.previous, self.enricher)
         logging.Logger.makeRecord = self.make_record  # type: ignore[method-assign]
         _held_records.retouch(self.enricher.retouch)
@@ -127,7 +165,7 @@ class _Installation:
         theirs with it)."""
         self.enricher.deactivate()
         _held_records.retouch(self.enricher.retouch, on=False)
-        if logging.Logger.__dict__.get("makeRecord") is self.make_record:
+        if self.on_top():
             logging.Logger.makeRecord = self.previous  # type: ignore[method-assign]
 
 
@@ -249,12 +287,15 @@ def install(
     }
     with _state.lock:
         current = _state.current
-        if current is not None and current.options == options:
-            return
         installation = _Installation(options)
-        if current is not None:
-            current.take_out()
-        installation.put_in()
+        if current is not None and current.same_as(installation):
+            return
+        if current is not None and current.on_top():
+            installation.replace(current)
+        else:
+            if current is not None:
+                current.take_out()
+            installation.put_in()
         _state.current = installation
 
 

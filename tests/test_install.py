@@ -395,3 +395,90 @@ def test_a_factorys_attribute_with_a_fields_key_is_kept(mock_on_v4: MockEndpoint
     record = attributes(handler.records[-1])
     assert "from-factory" == record["ecs_cluster"]
     assert mock_on_v4.task["TaskARN"] == record["ecs_task_arn"]
+
+
+def test_switching_options_leaves_no_record_bare(mock_on_v4: MockEndpoint) -> None:
+    """install() with other options takes the first one's place in one store: a thread
+    making records meanwhile gets the old fields or the new, never none."""
+    import sys
+
+    logger = logging.Logger("tests.install.switch")
+    install(style="flat")
+    ready()
+    stop = threading.Event()
+    keys = ("ecs_task_arn", "aws.ecs.task.arn")
+    made: list[int] = []
+    bare: list[int] = []
+
+    def make() -> None:
+        count = missing = 0
+        while not stop.is_set():
+            record = logger.makeRecord("x", logging.INFO, "f", 1, "m", (), None)
+            count += 1
+            missing += not any(key in record.__dict__ for key in keys)
+        made.append(count)
+        bare.append(missing)
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as the interpreter can
+    threads = [threading.Thread(target=make) for _ in range(3)]
+    try:
+        for thread in threads:
+            thread.start()
+        for number in range(1000):
+            install(style="otel" if number % 2 else "flat")
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(30)
+        sys.setswitchinterval(interval)
+    assert sum(made) > 0
+    assert [0, 0, 0] == bare, f"{sum(bare)} of {sum(made)} records without fields"
+
+
+def test_install_again_after_the_environment_changed(
+    mock_on_v4: MockEndpoint, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same keywords, another environment: the new settings take effect (under run, the
+    start-up install() read the environment before the application changed it)."""
+    logger, handler = own_logger("tests.install.environment")
+    install()
+    monkeypatch.setenv("ECS_LOG_CONTEXT_STYLE", "otel")
+    install()
+    ready()
+    logger.info("otel now")
+    record = attributes(handler.records[-1])
+    assert "aws.ecs.task.arn" in record
+    assert "ecs_task_arn" not in record
+
+
+def test_httpx_records_get_the_fields_not_the_placeholders(mock_on_v4: MockEndpoint) -> None:
+    """With default=, the fetch's own records are made with the placeholders; once the answer
+    is in they get the fields, as every other record does."""
+    handler = RecordCapture()
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    install(default="-")
+    logging.getLogger("tests.install.app").info("first")
+    ready()
+    fetches = [attributes(r) for r in handler.records if r.name == "httpx"]
+    assert fetches
+    assert ["demo-cluster"] * len(fetches) == [r["ecs_cluster"] for r in fetches]
+
+
+def test_the_mocks_own_debug_lines_do_not_hold_up_the_first_fetch(
+    mock_on_v4: MockEndpoint,
+) -> None:
+    """The in-process mock logs each request at DEBUG from its own thread: under install()
+    that record must not wait for the answer the same thread is serving."""
+    handler = RecordCapture()
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    install(timeout=5)
+    logger, app = own_logger("tests.install.debug")
+    logger.info("first")
+    assert enriched(attributes(app.records[-1]), mock_on_v4)
+    served = [r for r in handler.records if r.getMessage().startswith("mock endpoint:")]
+    assert served
