@@ -27,7 +27,12 @@ if TYPE_CHECKING:
 
     Subscriber = Callable[[Snapshot | None], None]
 
-__all__ = ["EcsContext"]
+__all__ = ["NEVER_WAIT", "EcsContext"]
+
+NEVER_WAIT: set[int] = set()
+"""Threads whose records never wait for a first answer, as the fetching thread's own do: the
+in-process mock endpoint's, which serve that answer (a record of theirs made under
+`install()` would otherwise wait for itself)."""
 
 
 class EcsContext:
@@ -315,7 +320,8 @@ class EcsContext:
         _forks.check()
         self._start()
         # Looked up per call, not captured at import: gevent may patch threading later.
-        return self._publisher.wait_first(fetching=self._fetcher == threading.get_ident())
+        ident = threading.get_ident()
+        return self._publisher.wait_first(fetching=self._fetcher == ident or ident in NEVER_WAIT)
 
     def deliver(self, on_snapshot: Subscriber) -> None:
         """Call `on_snapshot` with the current snapshot, ordered with every publication."""

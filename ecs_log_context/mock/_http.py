@@ -22,6 +22,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, NamedTuple
 from urllib.parse import unquote, urlsplit
 
+from ..context import NEVER_WAIT
 from ._routes import Request, Served, answer
 
 __all__ = ["MAX_RECORDED", "Faults", "MetadataServer", "RecordedRequest", "RequestLog"]
@@ -165,12 +166,14 @@ class _Handler(BaseHTTPRequestHandler):
         super().setup()
         with self.server.connections_lock:
             self.server.connections.add(self.connection)
+        NEVER_WAIT.add(threading.get_ident())  # its log lines must not wait for its answer
 
     def finish(self) -> None:
         with self.server.connections_lock:
             self.server.connections.discard(self.connection)
         with contextlib.suppress(OSError):
             super().finish()
+        NEVER_WAIT.discard(threading.get_ident())
 
     def __getattr__(self, name: str) -> Callable[[], None]:
         if name.startswith("do_"):
