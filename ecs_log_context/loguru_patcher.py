@@ -104,10 +104,28 @@ class EcsContextPatcher(functools.partial[None]):
             self = super().__new__(cls, _then, behaviour, enricher, then)
         self._enricher = enricher
         self._then = then
+        self._options = {
+            "then": then,
+            "context": context,
+            "enabled": enabled,
+            "source": source,
+            "v2_endpoint": v2_endpoint,
+            "fields": fields,
+            "style": style,
+            "keys": keys,
+            "tags": tags,
+            "container_name": container_name,
+            "timeout": timeout,
+            "ttl": ttl,
+            "overwrite": overwrite,
+            "default": default,
+            "environ": None if environ is None else dict(environ),
+        }
         return self
 
     _enricher: _PatcherFields
     _then: Patcher | None
+    _options: dict[str, Any]
 
     @property
     def context(self) -> EcsContext:
@@ -125,7 +143,19 @@ class EcsContextPatcher(functools.partial[None]):
         return f"EcsContextPatcher(style={settings.style!r}, fields={settings.fields!r}{then})"
 
     def __reduce__(self) -> Any:
-        raise TypeError("an EcsContextPatcher cannot be pickled: build one in each process")
+        """Pickled as its options, rebuilt from them where it is unpickled: loguru pickles
+        its logger, configured patcher included, into the processes it is passed to."""
+        if self._options["context"] is not None:
+            raise TypeError(
+                "an EcsContextPatcher with context= cannot be pickled: a context holds a "
+                "thread and sockets; give the options instead, or build one in each process"
+            )
+        return (_rebuild, (self._options,))
+
+
+def _rebuild(options: dict[str, Any]) -> EcsContextPatcher:
+    """`EcsContextPatcher.__reduce__`'s other half."""
+    return EcsContextPatcher(**options)
 
 
 def _keep(enricher: _PatcherFields, record: dict[str, Any]) -> None:

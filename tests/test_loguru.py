@@ -156,3 +156,27 @@ def test_loguru_is_not_imported_by_the_package() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
     )
     assert "False" == done.stdout.strip()
+
+
+def test_pickled_as_its_options(mock_on_v4: MockEndpoint) -> None:
+    """loguru pickles its logger, configured patcher included, into the processes it is
+    passed to: the patcher travels as its options and is rebuilt there."""
+    import pickle
+
+    patcher = EcsContextPatcher(style="otel", default="-", then=print)
+    again = pickle.loads(pickle.dumps(patcher))  # noqa: S301 -- our own bytes
+    assert isinstance(again, EcsContextPatcher)
+    assert "otel" == again.settings.style
+    assert again.context is patcher.context  # same process, same settings: one context
+    logger = new_logger()
+    logger.configure(handlers=[{"sink": io.StringIO()}], patcher=patcher)
+    pickle.dumps(logger)
+
+
+def test_with_its_own_context_it_says_why_it_cannot_be_pickled(mock_on_v4: MockEndpoint) -> None:
+    import pickle
+
+    from ecs_log_context import EcsContext
+
+    with pytest.raises(TypeError, match="with context= cannot be pickled"):
+        pickle.dumps(EcsContextPatcher(context=EcsContext.default()))
