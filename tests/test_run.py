@@ -411,3 +411,20 @@ def test_many_records_ask_once(mock: MockEndpoint) -> None:
     assert 200 == len(logged)
     assert 200 == good
     figures("200 records in one process", mock, 1)
+
+
+def test_an_empty_pythonpath_entry_stays_the_current_directory(
+    mock: MockEndpoint, tmp_path: Path
+) -> None:
+    """``ENV PYTHONPATH=/app:$PYTHONPATH`` with nothing set leaves a trailing empty entry,
+    which Python reads as the current directory: run keeps it, so the program's own modules
+    import from there as they do without run."""
+    (tmp_path / "mymod.py").write_text("VALUE = 'mine'\n")
+    script = tmp_path / "bin" / "app.py"  # a script's own folder, not the cwd, is sys.path[0]
+    script.parent.mkdir()
+    script.write_text("import mymod\nprint('VALUE', mymod.VALUE)\n")
+    env = environ(mock, PYTHONPATH=os.pathsep.join([str(tmp_path / "absent"), ""]))
+    for argv in ([PYTHON, str(script)], [RUN, "run", "--", PYTHON, str(script)]):
+        done = run(argv, env, tmp_path)
+        assert 0 == done.returncode, done.stderr
+        assert "VALUE mine" in done.stdout

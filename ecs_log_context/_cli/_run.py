@@ -48,10 +48,16 @@ def register(commands: Subcommands) -> None:
 
 
 def run_environ(environ: dict[str, str]) -> dict[str, str]:
-    """`environ` with the bootstrap directory first on ``PYTHONPATH`` (once)."""
-    entries = [entry for entry in environ.get("PYTHONPATH", "").split(os.pathsep) if entry]
-    entries = [BOOTSTRAP, *(entry for entry in entries if entry != BOOTSTRAP)]
-    return {**environ, "PYTHONPATH": os.pathsep.join(entries)}
+    """`environ` with the bootstrap directory first on ``PYTHONPATH`` (once).
+
+    Every other entry stays as it was, empty ones included: Python reads an empty entry as
+    the current directory (``ENV PYTHONPATH=/app:$PYTHONPATH`` with nothing set leaves one).
+    """
+    current = environ.get("PYTHONPATH")
+    if not current:
+        return {**environ, "PYTHONPATH": BOOTSTRAP}
+    rest = [entry for entry in current.split(os.pathsep) if entry != BOOTSTRAP]
+    return {**environ, "PYTHONPATH": os.pathsep.join([BOOTSTRAP, *rest])}
 
 
 def run(args: argparse.Namespace) -> int:
