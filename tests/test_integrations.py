@@ -759,9 +759,9 @@ def test_one_context_per_process(mock_on_v4: MockEndpoint) -> None:
     one fetch."""
     pipelines = [Integration(kind).build() for kind in KINDS]
     context = EcsContext.default()
-    assert [context] * 3 == [p.context for p in pipelines]
+    assert [context] * len(KINDS) == [p.context for p in pipelines]
     assert context.wait_ready(5)
-    assert [EC2_DEFAULT] * 3 == [p.log() for p in pipelines]
+    assert [EC2_DEFAULT] * len(KINDS) == [p.log() for p in pipelines]
     # and the processor and filter built afterwards still share it
     assert EcsContextProcessor().context is EcsContextFilter().context is context
     time.sleep(0.2)

@@ -176,7 +176,10 @@ def serve(how: str, worker_class: str, preload: bool, mock: MockEndpoint, tmp_pa
     command = [str(GUNICORN), "-c", str(conf), "--bind", f"127.0.0.1:{port}"]
     command += ["--worker-class", worker_class, "--graceful-timeout", "10", "--timeout", "60"]
     if worker_class == "gthread":
-        command += ["--threads", "2"]
+        # More threads than _round holds requests half-sent: a worker that took both held
+        # ones must still have a thread for the others, or they wait on the held ones, which
+        # wait on them, until the socket times out.
+        command += ["--threads", "4"]
     if preload:
         command.append("--preload")
     if tuple(int(part) for part in version("gunicorn").split(".")[:2]) >= (25, 1):
