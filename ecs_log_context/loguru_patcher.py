@@ -70,27 +70,14 @@ class EcsContextPatcher(functools.partial[None]):
         default: str | None = None,
         environ: Mapping[str, str] | None = None,
     ) -> EcsContextPatcher:
+        options = dict(locals())  # the keywords above, as given: first, before any other name
+        del options["cls"], options["then"], options["__class__"]  # super()'s cell is one
         if then is not None and not callable(then):
             raise TypeError(
                 f"then={then!r} cannot be used: expected a patcher, a callable taking the record"
             )
         enricher = _PatcherFields()
-        enricher._setup(
-            context=context,
-            enabled=enabled,
-            source=source,
-            v2_endpoint=v2_endpoint,
-            container_name=container_name,
-            timeout=timeout,
-            ttl=ttl,
-            fields=fields,
-            style=style,
-            keys=keys,
-            tags=tags,
-            overwrite=overwrite,
-            default=default,
-            environ=environ,
-        )
+        enricher._setup(**options)
         # One function per behaviour, chosen once: no test of the options per record.
         settings = enricher.settings
         behaviour = _keep
@@ -104,23 +91,9 @@ class EcsContextPatcher(functools.partial[None]):
             self = super().__new__(cls, _then, behaviour, enricher, then)
         self._enricher = enricher
         self._then = then
-        self._options = {
-            "then": then,
-            "context": context,
-            "enabled": enabled,
-            "source": source,
-            "v2_endpoint": v2_endpoint,
-            "fields": fields,
-            "style": style,
-            "keys": keys,
-            "tags": tags,
-            "container_name": container_name,
-            "timeout": timeout,
-            "ttl": ttl,
-            "overwrite": overwrite,
-            "default": default,
-            "environ": None if environ is None else dict(environ),
-        }
+        if environ is not None:
+            options["environ"] = dict(environ)  # os.environ itself does not pickle
+        self._options = {"then": then, **options}
         return self
 
     _enricher: _PatcherFields
