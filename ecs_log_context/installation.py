@@ -59,7 +59,6 @@ class _RecordEnricher(Enricher):
         self._setup(**options)
 
     def _set_fields(self, fields: Fields | None) -> None:
-        fields = fields if self._active else _NOTHING
         flat = None
         if (
             fields is not None
@@ -69,7 +68,7 @@ class _RecordEnricher(Enricher):
             flat = dict(fields)
         self._flat = flat
         self._fields = fields
-        if not self._active:  # deactivated meanwhile, by another thread: stay empty
+        if not self._active:  # deactivated, before or during this: stay empty
             self._flat = None
             self._fields = _NOTHING
 
