@@ -268,22 +268,7 @@ def install(
         ConfigurationError: an option or variable holds a value that cannot be used; then
             nothing is installed, and a previous `install()` stays in force.
     """
-    options = {
-        "context": context,
-        "enabled": enabled,
-        "source": source,
-        "v2_endpoint": v2_endpoint,
-        "fields": fields,
-        "style": style,
-        "keys": keys,
-        "tags": tags,
-        "container_name": container_name,
-        "timeout": timeout,
-        "ttl": ttl,
-        "overwrite": overwrite,
-        "default": default,
-        "environ": environ,
-    }
+    options = dict(locals())  # the keywords above, as given: first, before any other name
     with _state.lock:
         current = _state.current
         installation = _Installation(options)
