@@ -111,21 +111,6 @@ def test_overwrite_lets_the_fields_win_over_extra(mock_on_v4: MockEndpoint) -> N
     assert "demo-cluster" == handler.records[-1].__dict__["ecs_cluster"]
 
 
-def test_a_plain_record_factory_is_the_trap_install_avoids(mock_on_v4: MockEndpoint) -> None:
-    """Why makeRecord and not a factory: a factory's keys make ``extra`` raise."""
-    previous = logging.getLogRecordFactory()
-
-    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
-        record = previous(*args, **kwargs)
-        record.__dict__["ecs_cluster"] = "factory"
-        return record
-
-    logger, _ = own_logger("tests.install.trap")
-    logging.setLogRecordFactory(factory)
-    with pytest.raises(KeyError, match="Attempt to overwrite 'ecs_cluster'"):
-        logger.info("x", extra={"ecs_cluster": "callers"})
-
-
 def test_same_options_again_does_nothing_other_options_replace(mock_on_v4: MockEndpoint) -> None:
     logger, handler = own_logger("tests.install.again")
     install(style="flat")
