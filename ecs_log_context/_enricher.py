@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from typing import TYPE_CHECKING, Any
 
-from ._fields import build_fields, field_keys
+from ._fields import build_fields, field_keys, prefixes
 from ._settings import CONTEXT_OPTIONS, FIELD_OPTIONS, ContextSettings, FieldSettings
 from .context import EcsContext
 
@@ -18,22 +18,45 @@ __all__ = ["Enricher", "Fields"]
 class Fields(dict[str, Any]):
     """The prebuilt dict a record gets, with the keys a record's own keys are checked against.
 
-    ``guard`` is the set of its keys, or empty with ``overwrite``: per record,
-    ``guard.isdisjoint(event_dict)`` walks the few event keys (or, for a LogRecord, the
-    guard) instead of a keys view walking every record attribute.
+    A record's key wins over an equal key (unless ``overwrite``), and over every key inside
+    it: ``container`` over ``container.name``, ``cloud`` over ``cloud.region``, so that a
+    formatter that turns dotted keys into objects (Elastic's ecs-logging) never meets an
+    object and a string under one name.
+
+    ``guard`` holds every key a record could hold to change what it gets: the keys (none with
+    ``overwrite``) and their dotted prefixes (``outer``). Per record,
+    ``guard.isdisjoint(event_dict)`` walks the few event keys (or, for a LogRecord, the guard)
+    instead of a keys view walking every record attribute; only a record that meets the guard
+    takes the slow path, `add_to`.
     """
 
-    __slots__ = ("guard",)
+    __slots__ = ("guard", "inside", "outer", "overwrite")
 
     def __init__(self, fields: dict[str, Any], *, overwrite: bool) -> None:
         super().__init__(fields)
-        self.guard = frozenset() if overwrite else frozenset(fields)
+        self.overwrite = overwrite
+        self.inside = {key: tuple(prefixes(key)) for key in fields if "." in key}
+        self.outer = frozenset(prefix for outer in self.inside.values() for prefix in outer)
+        self.guard = self.outer if overwrite else frozenset(fields) | self.outer
 
     def for_record(self) -> dict[str, Any]:
         """A copy whose nested dicts are the record's own (the nested style's inner dict)."""
         return {
             key: dict(value) if isinstance(value, dict) else value for key, value in self.items()
         }
+
+    def add_to(
+        self, target: MutableMapping[str, Any], fields: Mapping[str, Any] | None = None
+    ) -> None:
+        """The slow path: add ``fields`` (these, by default) to a record's ``target`` dict,
+        but not a key it has (unless ``overwrite``), nor a key inside one it has."""
+        inside, keep = self.inside, not self.overwrite
+        for key, value in (self if fields is None else fields).items():
+            if keep and key in target:
+                continue
+            if inside and any(prefix in target for prefix in inside.get(key, ())):
+                continue
+            target[key] = value
 
 
 class Enricher:

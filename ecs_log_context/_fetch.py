@@ -159,6 +159,7 @@ def prepare() -> None:
     import httpx
 
     from . import _arn as arn  # noqa: F401 -- the field builder's ARNs
+    from . import _image  # noqa: F401 -- and its image references
     from ._version import user_agent
 
     user_agent()  # importlib.metadata

@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import NamedTuple
 
+from ._urls import check_url as _check_url
 from .errors import ConfigurationError
 
 __all__ = [
@@ -25,7 +26,8 @@ __all__ = [
 ]
 
 SOURCES = ("auto", "v4", "v3", "v2", "file")
-STYLES = ("flat", "otel", "nested")
+STYLES = ("flat", "otel", "nested", "elastic", "datadog")
+DEFAULT_NESTED_KEY = "ecs"
 DEFAULT_V2_ENDPOINT = "http://169.254.170.2"
 MAX_VALUE_LENGTH = 4096
 
@@ -104,35 +106,6 @@ def _split_list(name: str, value: object) -> list[str]:
     return out
 
 
-def _check_url(name: str, value: object) -> str:
-    from urllib.parse import unquote, urlsplit
-
-    accepted = (
-        "an http:// or https:// URL with a host and no user:password, query or credentials path"
-    )
-    if not isinstance(value, str):
-        raise ConfigurationError(name, value, accepted)
-    try:
-        parts = urlsplit(value.strip())  # a URL is checked at construction only
-        parts.port  # noqa: B018 -- raises ValueError on a malformed port
-    except ValueError:
-        raise ConfigurationError(name, value, accepted) from None
-    if parts.username is not None or parts.password is not None:
-        # Say what is wrong without repeating the password.
-        shown = value.strip().replace(parts.netloc, "***@" + parts.netloc.rpartition("@")[2])
-        raise ConfigurationError(name, shown, accepted)
-    if (
-        parts.scheme not in ("http", "https")
-        or not parts.hostname
-        or parts.query
-        or parts.fragment
-        or "credentials" in unquote(parts.path).lower()
-        or any(ord(ch) < 33 or ord(ch) == 127 for ch in value.strip())
-    ):
-        raise ConfigurationError(name, value, accepted)
-    return value.strip().rstrip("/")
-
-
 # NamedTuples, not dataclasses: importing dataclasses (and inspect) would double the cost of
 # `import ecs_log_context`.
 class ContextSettings(NamedTuple):
@@ -194,8 +167,12 @@ ALL_FIELDS = (
     "launch_type",
     "container_arn",
     "image",
+    "image_digest",
     "task_definition",
+    "task_definition_arn",
+    "cluster_arn",
     "service_name",
+    "availability_zone_id",
     "log_group",
     "log_stream",
 )
@@ -253,6 +230,25 @@ def _parse_keys(name: str, value: object) -> tuple[tuple[str, str], ...]:
     return tuple(renames.items())
 
 
+def _parse_nested_key(name: str, value: object) -> str:
+    key = value.strip() if isinstance(value, str) else ""
+    if not _KEY_RE.match(key) or key in _record_attributes():
+        raise ConfigurationError(
+            name, value, "a key of letters, digits, _ . - (not a logging.LogRecord attribute)"
+        )
+    return key
+
+
+_REGION_RE = re.compile(r"^[a-z]{2,}(?:-[a-z0-9]+)+-[0-9]+$")
+
+
+def _aws_region(environ: Mapping[str, str]) -> str | None:
+    """``AWS_REGION``, the fallback of ``region``: not the library's own variable, so a value
+    that is not a region is ignored, not refused."""
+    value = (environ.get("AWS_REGION") or "").strip()
+    return value if _REGION_RE.match(value) else None
+
+
 def _parse_tags(name: str, value: object) -> tuple[str, ...]:
     tags = _split_list(name, value)
     if any(len(tag) > 128 for tag in tags):
@@ -265,10 +261,13 @@ class FieldSettings(NamedTuple):
 
     Attributes:
         fields: field names, in order (``ECS_LOG_CONTEXT_FIELDS``).
-        style: flat, otel or nested (``ECS_LOG_CONTEXT_STYLE``).
+        style: flat, otel, nested, elastic or datadog (``ECS_LOG_CONTEXT_STYLE``).
         keys: renames, field -> key (``ECS_LOG_CONTEXT_KEYS``).
         tags: task tag keys to add, or ``("*",)`` for all (``ECS_LOG_CONTEXT_TAGS``).
         overwrite: the fields replace keys the record already has (``ECS_LOG_CONTEXT_OVERWRITE``).
+        nested_key: the one key of the nested style (``ECS_LOG_CONTEXT_NESTED_KEY``).
+        fallback_region: ``AWS_REGION``, for ``region`` when the task ARN gives none; read
+            from the environment only, as it is not the library's own variable.
     """
 
     fields: tuple[str, ...] = DEFAULT_FIELDS
@@ -276,6 +275,8 @@ class FieldSettings(NamedTuple):
     keys: tuple[tuple[str, str], ...] = ()
     tags: tuple[str, ...] = ()
     overwrite: bool = False
+    nested_key: str = DEFAULT_NESTED_KEY
+    fallback_region: str | None = None
 
     @classmethod
     def resolve(
@@ -286,18 +287,32 @@ class FieldSettings(NamedTuple):
         keys: str | Mapping[str, str] | None = None,
         tags: str | list[str] | tuple[str, ...] | None = None,
         overwrite: bool | str | None = None,
+        nested_key: str | None = None,
         environ: Mapping[str, str] | None = None,
     ) -> FieldSettings:
-        """Build settings from arguments, then the environment, then the defaults."""
+        """Build settings from arguments, then the environment, then the defaults.
+
+        Raises:
+            ConfigurationError: a value cannot be used, or the renames of ``keys`` would
+                give one key twice or a key inside another (``container`` and
+                ``container.name``).
+        """
         given = {
             "fields": fields,
             "style": style,
             "keys": keys,
             "tags": tags,
             "overwrite": overwrite,
+            "nested_key": nested_key,
         }
         values = _resolve(cls._field_defaults, FIELD_OPTIONS, given, environ)
-        return cls._make(values[field] for field in cls._fields)
+        values["fallback_region"] = _aws_region(os.environ if environ is None else environ)
+        settings = cls._make(values[field] for field in cls._fields)
+        if settings.keys:
+            from ._fields import check_keys  # the table of keys is _fields's
+
+            check_keys(settings, "keys" if keys is not None else "ECS_LOG_CONTEXT_KEYS")
+        return settings
 
 
 def _parse_container_name(name: str, value: object) -> str | None:
@@ -342,6 +357,7 @@ FIELD_OPTIONS: dict[str, Option] = {
     "keys": Option("ECS_LOG_CONTEXT_KEYS", _parse_keys),
     "tags": Option("ECS_LOG_CONTEXT_TAGS", _parse_tags),
     "overwrite": Option("ECS_LOG_CONTEXT_OVERWRITE", parse_bool),
+    "nested_key": Option("ECS_LOG_CONTEXT_NESTED_KEY", _parse_nested_key),
 }
 
 

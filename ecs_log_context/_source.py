@@ -6,7 +6,8 @@ import os
 from collections.abc import Mapping
 from typing import NamedTuple
 
-from ._settings import DEFAULT_V2_ENDPOINT, ContextSettings, _check_url
+from ._settings import DEFAULT_V2_ENDPOINT, ContextSettings
+from ._urls import check_url as _check_url
 from .errors import ConfigurationError, NoMetadataSourceError
 
 __all__ = ["Source", "find_source"]

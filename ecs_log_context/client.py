@@ -15,8 +15,9 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 from ._metadata_file import read_metadata_file
 from ._own_container import OwnContainerIds, read_own_container_ids, resolve_own_container
-from ._settings import DEFAULT_V2_ENDPOINT, ContextSettings, _check_url
+from ._settings import DEFAULT_V2_ENDPOINT, ContextSettings
 from ._source import FILE_VARIABLE, V3_VARIABLE, V4_VARIABLE, Source, find_source
+from ._urls import check_url as _check_url
 from .errors import (
     ConfigurationError,
     InvalidMetadataError,

@@ -64,6 +64,7 @@ class _RecordEnricher(Enricher):
             fields is not None
             and self._settings.style != "nested"
             and _STOCK_NAMES.isdisjoint(fields)
+            and _STOCK_NAMES.isdisjoint(fields.outer)
         ):
             flat = dict(fields)
         self._flat = flat
@@ -84,8 +85,7 @@ class _RecordEnricher(Enricher):
             if attributes.keys().isdisjoint(fields.guard):
                 attributes.update(added)
             else:
-                for key, value in added.items():
-                    attributes.setdefault(key, value)
+                fields.add_to(attributes, added)
 
     def retouch(self, record: logging.LogRecord) -> None:
         """Add the fields to a record made before the first answer and held until it (the
@@ -96,6 +96,8 @@ class _RecordEnricher(Enricher):
             attributes, defaults = record.__dict__, self._defaults
             added = fields.for_record() if self._settings.style == "nested" else fields
             for key, value in added.items():
+                if any(outer in attributes for outer in fields.inside.get(key, ())):
+                    continue  # a key of the record holds this one: it wins
                 if (
                     key not in fields.guard
                     or key not in attributes
@@ -249,6 +251,7 @@ def install(
     timeout: float | str | None = None,
     ttl: float | str | None = None,
     overwrite: bool | str | None = None,
+    nested_key: str | None = None,
     default: str | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> None:
@@ -262,7 +265,7 @@ def install(
 
     Args:
         context, enabled, source, v2_endpoint, fields, style, keys, tags, container_name,
-            timeout, ttl, overwrite, default, environ: as `EcsContextFilter`.
+            timeout, ttl, overwrite, nested_key, default, environ: as `EcsContextFilter`.
 
     Raises:
         ConfigurationError: an option or variable holds a value that cannot be used; then

@@ -36,9 +36,9 @@ class EcsJsonFormatter(Enricher, JsonFormatter):
 
     Args:
         args, kwargs: as ``pythonjsonlogger.json.JsonFormatter``.
-        ecs_style: ``ECS_LOG_CONTEXT_STYLE``: flat, otel or nested.
+        ecs_style: ``ECS_LOG_CONTEXT_STYLE``: flat, otel, nested, elastic or datadog.
         context, enabled, source, v2_endpoint, fields, keys, tags, container_name,
-            timeout, ttl, overwrite, environ: as `EcsContextProcessor`.
+            timeout, ttl, overwrite, nested_key, environ: as `EcsContextProcessor`.
 
     Raises:
         ConfigurationError: an option or variable holds a value that cannot be used.
@@ -59,6 +59,7 @@ class EcsJsonFormatter(Enricher, JsonFormatter):
         timeout: float | str | None = None,
         ttl: float | str | None = None,
         overwrite: bool | str | None = None,
+        nested_key: str | None = None,
         environ: Mapping[str, str] | None = None,
         **kwargs: Any,
     ) -> None:
@@ -90,6 +91,7 @@ class EcsJsonFormatter(Enricher, JsonFormatter):
                 keys=keys,
                 tags=tags,
                 overwrite=overwrite,
+                nested_key=nested_key,
                 environ=environ,
             )
         except ConfigurationError as error:
@@ -107,7 +109,10 @@ class EcsJsonFormatter(Enricher, JsonFormatter):
             self.add_fields = self._add_fields_after  # type: ignore[method-assign]
         else:
             self.static_fields = {**fields, **self._user_static_fields}
-            self.add_fields = self._plain_add_fields  # type: ignore[method-assign]
+            if fields.outer:
+                self.add_fields = self._add_fields_dotted  # type: ignore[method-assign]
+            else:
+                self.add_fields = self._plain_add_fields  # type: ignore[method-assign]
 
     def _add_fields_after(
         self, log_data: dict[str, Any], record: logging.LogRecord, message_dict: dict[str, Any]
@@ -122,5 +127,16 @@ class EcsJsonFormatter(Enricher, JsonFormatter):
             if fields.guard.isdisjoint(log_data):
                 log_data.update(own)
             else:
-                for key, value in own.items():
-                    log_data.setdefault(key, value)
+                fields.add_to(log_data, own)
+
+    def _add_fields_dotted(
+        self, log_data: dict[str, Any], record: logging.LogRecord, message_dict: dict[str, Any]
+    ) -> None:
+        """The fields as ``static_fields``, then out again where a key of the record holds
+        them (``container`` over ``container.name``): dotted styles only."""
+        self._plain_add_fields(log_data, record, message_dict)
+        fields = self._fields
+        if fields and not fields.outer.isdisjoint(log_data):
+            for key, outer in fields.inside.items():
+                if log_data.get(key) is fields[key] and any(p in log_data for p in outer):
+                    del log_data[key]

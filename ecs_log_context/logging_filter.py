@@ -24,7 +24,7 @@ class EcsContextFilter(Enricher, logging.Filter):
         default: a value for every key not known yet, so that ``%(ecs_cluster)s`` in a
             plain format string never fails (flat and otel styles).
         context, enabled, source, v2_endpoint, fields, style, keys, tags, container_name,
-            timeout, ttl, overwrite, environ: as `EcsContextProcessor`.
+            timeout, ttl, overwrite, nested_key, environ: as `EcsContextProcessor`.
 
     Raises:
         ConfigurationError: an option or variable holds a value that cannot be used.
@@ -46,6 +46,7 @@ class EcsContextFilter(Enricher, logging.Filter):
         timeout: float | str | None = None,
         ttl: float | str | None = None,
         overwrite: bool | str | None = None,
+        nested_key: str | None = None,
         default: str | None = None,
         environ: Mapping[str, str] | None = None,
     ) -> None:
@@ -63,6 +64,7 @@ class EcsContextFilter(Enricher, logging.Filter):
             keys=keys,
             tags=tags,
             overwrite=overwrite,
+            nested_key=nested_key,
             default=default,
             environ=environ,
         )
@@ -83,8 +85,7 @@ class EcsContextFilter(Enricher, logging.Filter):
             if attributes.keys().isdisjoint(fields.guard):
                 attributes.update(fields)
             else:
-                for key, value in fields.items():
-                    attributes.setdefault(key, value)
+                fields.add_to(attributes)
         return True
 
     def __repr__(self) -> str:
@@ -102,8 +103,5 @@ class _NestedEcsContextFilter(EcsContextFilter):
         if fields is None:
             fields = self._wait_fields()
         if fields:
-            attributes = record.__dict__
-            for key, value in fields.for_record().items():
-                if key not in fields.guard or key not in attributes:
-                    attributes[key] = value
+            fields.add_to(record.__dict__, fields.for_record())
         return True

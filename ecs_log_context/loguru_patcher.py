@@ -20,12 +20,14 @@ class _PatcherFields(Enricher):
     """The options, the context and the prebuilt dict of one patcher.
 
     ``_plain`` is that dict as a plain dict: ``{**d}`` of a dict subclass costs twice as much.
+    It is None before the first answer, and for dotted keys (the otel and elastic styles),
+    which are checked against the keys that hold them (``container`` over ``container.name``).
     """
 
     __slots__ = ("_plain",)
 
     def _set_fields(self, fields: Fields | None) -> None:
-        self._plain = None if fields is None else dict(fields)
+        self._plain = None if fields is None or fields.outer else dict(fields)
         self._fields = fields
 
 
@@ -44,7 +46,7 @@ class EcsContextPatcher(functools.partial[None]):
         default: a value for every key not known yet, so that ``{extra[ecs_cluster]}`` in a
             format string never fails (flat and otel styles).
         context, enabled, source, v2_endpoint, fields, style, keys, tags, container_name,
-            timeout, ttl, overwrite, environ: as `EcsContextProcessor`.
+            timeout, ttl, overwrite, nested_key, environ: as `EcsContextProcessor`.
 
     Raises:
         ConfigurationError: an option or variable holds a value that cannot be used.
@@ -67,6 +69,7 @@ class EcsContextPatcher(functools.partial[None]):
         timeout: float | str | None = None,
         ttl: float | str | None = None,
         overwrite: bool | str | None = None,
+        nested_key: str | None = None,
         default: str | None = None,
         environ: Mapping[str, str] | None = None,
     ) -> EcsContextPatcher:
@@ -133,11 +136,21 @@ def _rebuild(options: dict[str, Any]) -> EcsContextPatcher:
 
 def _keep(enricher: _PatcherFields, record: dict[str, Any]) -> None:
     """Keys already in ``extra`` win."""
-    fields = enricher._plain
+    plain = enricher._plain
+    if plain is not None:
+        if plain:
+            record["extra"] = {**plain, **record["extra"]}
+        return
+    fields = enricher._fields
     if fields is None:
-        fields = dict(enricher._wait_fields())
+        fields = enricher._wait_fields()
     if fields:
-        record["extra"] = {**fields, **record["extra"]}
+        extra = record["extra"]
+        if fields.guard.isdisjoint(extra):
+            record["extra"] = {**fields, **extra}
+        else:
+            record["extra"] = extra = dict(extra)
+            fields.add_to(extra)
 
 
 def _nested(enricher: _PatcherFields, record: dict[str, Any]) -> None:
@@ -155,7 +168,7 @@ def _overwrite(enricher: _PatcherFields, record: dict[str, Any]) -> None:
     if fields is None:
         fields = enricher._wait_fields()
     if fields:
-        record["extra"].update(fields.for_record())
+        fields.add_to(record["extra"], fields.for_record())
 
 
 def _then(

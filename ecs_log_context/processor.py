@@ -23,13 +23,14 @@ class EcsContextProcessor(Enricher):
         source: ``ECS_LOG_CONTEXT_SOURCE``: auto, v4, v3, v2 or file.
         v2_endpoint: ``ECS_LOG_CONTEXT_V2_ENDPOINT``.
         fields: ``ECS_LOG_CONTEXT_FIELDS``: field names, ``default`` or ``all``.
-        style: ``ECS_LOG_CONTEXT_STYLE``: flat, otel or nested.
+        style: ``ECS_LOG_CONTEXT_STYLE``: flat, otel, nested, elastic or datadog.
         keys: ``ECS_LOG_CONTEXT_KEYS``: renames, ``"cluster=cluster_name"`` or a mapping.
         tags: ``ECS_LOG_CONTEXT_TAGS``: task tags to add, ``*`` for all.
         container_name: ``ECS_LOG_CONTEXT_CONTAINER_NAME``.
         timeout: ``ECS_LOG_CONTEXT_TIMEOUT`` seconds.
         ttl: ``ECS_LOG_CONTEXT_TTL`` seconds.
         overwrite: ``ECS_LOG_CONTEXT_OVERWRITE``.
+        nested_key: ``ECS_LOG_CONTEXT_NESTED_KEY``: the one key of the nested style.
         environ: an environment to read instead of ``os.environ``.
 
     Raises:
@@ -53,6 +54,7 @@ class EcsContextProcessor(Enricher):
         timeout: float | str | None = None,
         ttl: float | str | None = None,
         overwrite: bool | str | None = None,
+        nested_key: str | None = None,
         environ: Mapping[str, str] | None = None,
     ) -> None:
         self._setup(
@@ -68,6 +70,7 @@ class EcsContextProcessor(Enricher):
             keys=keys,
             tags=tags,
             overwrite=overwrite,
+            nested_key=nested_key,
             environ=environ,
         )
         if self._settings.style == "nested":
@@ -83,8 +86,7 @@ class EcsContextProcessor(Enricher):
             if fields.guard.isdisjoint(event_dict):
                 event_dict.update(fields)
             else:
-                for key, value in fields.items():
-                    event_dict.setdefault(key, value)
+                fields.add_to(event_dict)
         return event_dict
 
     def __repr__(self) -> str:
@@ -108,6 +110,5 @@ class _NestedEcsContextProcessor(EcsContextProcessor):
             if fields.guard.isdisjoint(event_dict):
                 event_dict.update(fields.for_record())
             else:
-                for key, value in fields.for_record().items():
-                    event_dict.setdefault(key, value)
+                fields.add_to(event_dict, fields.for_record())
         return event_dict

@@ -278,9 +278,14 @@ FARGATE_TASK_ARN = (
 )
 CLUSTER_ARN = "arn:aws:ecs:eu-west-1:123456789012:cluster/demo-cluster"
 IMAGE = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/checkout-api:1.14.2"
+IMAGE_NAME = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/checkout-api"
+IMAGE_TAG = "1.14.2"
+IMAGE_DIGEST = "sha256:f85074244637031b705c9795da43531eea683f56c4ceea6a58694b593d2fdd1c"
+# Both samples' checkout-api container logs to this group, in the task's region and account.
+LOG_GROUP_ARN = "arn:aws:logs:eu-west-1:123456789012:log-group:/ecs/checkout-api"
 
 # The value of every field for "this" container (checkout-api) of each sample, as PRODUCT.md's
-# field table defines them.
+# field table defines them. The samples have no AvailabilityZoneID: that field is absent.
 SAMPLE_VALUES: dict[str, dict[str, str]] = {
     "EC2": {
         "cluster": "demo-cluster",
@@ -297,7 +302,10 @@ SAMPLE_VALUES: dict[str, dict[str, str]] = {
         "container_arn": "arn:aws:ecs:eu-west-1:123456789012:container/demo-cluster/"
         "76be24d3175828cbe93ade21d8878367/0fac4619-685d-4c9d-bfb5-cdb6edc01700",
         "image": IMAGE,
+        "image_digest": IMAGE_DIGEST,
         "task_definition": "checkout-api:7",
+        "task_definition_arn": "arn:aws:ecs:eu-west-1:123456789012:task-definition/checkout-api:7",
+        "cluster_arn": CLUSTER_ARN,
         "service_name": "checkout-api",
         "log_group": "/ecs/checkout-api",
         "log_stream": "ecs/checkout-api/76be24d3175828cbe93ade21d8878367",
@@ -317,7 +325,10 @@ SAMPLE_VALUES: dict[str, dict[str, str]] = {
         "container_arn": "arn:aws:ecs:eu-west-1:123456789012:container/demo-cluster/"
         "ae54c116136f52eb3fff4e8f0644874e/85690d1a-e383-4f8d-82b8-dfeba0c4b6a8",
         "image": IMAGE,
+        "image_digest": IMAGE_DIGEST,
         "task_definition": "checkout-api:7",
+        "task_definition_arn": "arn:aws:ecs:eu-west-1:123456789012:task-definition/checkout-api:7",
+        "cluster_arn": CLUSTER_ARN,
         "service_name": "checkout-api",
         "log_group": "/ecs/checkout-api",
         "log_stream": "ecs/checkout-api/ae54c116136f52eb3fff4e8f0644874e",
@@ -347,8 +358,12 @@ ALL_GROUP = (
     "launch_type",
     "container_arn",
     "image",
+    "image_digest",
     "task_definition",
+    "task_definition_arn",
+    "cluster_arn",
     "service_name",
+    "availability_zone_id",
     "log_group",
     "log_stream",
 )
@@ -367,57 +382,138 @@ FLAT_KEYS = {
     "launch_type": "ecs_launch_type",
     "container_arn": "ecs_container_arn",
     "image": "ecs_container_image",
+    "image_digest": "ecs_container_image_digest",
     "task_definition": "ecs_task_definition",
+    "task_definition_arn": "ecs_task_definition_arn",
+    "cluster_arn": "ecs_cluster_arn",
     "service_name": "ecs_service_name",
+    "availability_zone_id": "ecs_availability_zone_id",
     "log_group": "ecs_log_group",
     "log_stream": "ecs_log_stream",
 }
-OTEL_KEYS = {
-    "cluster": "aws.ecs.cluster.arn",
-    "task_arn": "aws.ecs.task.arn",
-    "family": "aws.ecs.task.family",
-    "revision": "aws.ecs.task.revision",
-    "availability_zone": "cloud.availability_zone",
-    "container_name": "container.name",
-    "task_id": "aws.ecs.task.id",
-    "container_id": "container.id",
-    "region": "cloud.region",
-    "account_id": "cloud.account.id",
-    "launch_type": "aws.ecs.launchtype",
-    "container_arn": "aws.ecs.container.arn",
-    "image": "container.image.name",
-    "log_group": "aws.log.group.names",
-    "log_stream": "aws.log.stream.names",
+
+# The other styles: each field's keys, and what each key holds of the field's value in the
+# samples ("" the value itself; see `_held`). A field a style has no key for is not listed.
+StyleKeys = dict[str, tuple[tuple[str, str], ...]]
+OTEL_KEYS: StyleKeys = {
+    "cluster": (("aws.ecs.cluster.arn", "cluster_arn"),),
+    "task_arn": (("aws.ecs.task.arn", ""), ("aws.ecs.task.id", "task_id")),
+    "family": (("aws.ecs.task.family", ""),),
+    "revision": (("aws.ecs.task.revision", ""),),
+    "availability_zone": (("cloud.availability_zone", ""),),
+    "container_name": (("container.name", ""),),
+    "task_id": (("aws.ecs.task.id", ""),),
+    "container_id": (("container.id", ""),),
+    "region": (("cloud.region", ""),),
+    "account_id": (("cloud.account.id", ""),),
+    "launch_type": (("aws.ecs.launchtype", "lower"),),
+    "container_arn": (("aws.ecs.container.arn", ""), ("cloud.resource_id", "")),
+    "image": (("container.image.name", "image_name"), ("container.image.tags", "image_tags")),
+    "image_digest": (("container.image.id", ""),),
+    "service_name": (("aws.ecs.service.name", ""),),
+    "log_group": (("aws.log.group.names", "list"), ("aws.log.group.arns", "group_arns")),
+    "log_stream": (("aws.log.stream.names", "list"), ("aws.log.stream.arns", "stream_arns")),
+}
+ELASTIC_KEYS: StyleKeys = {
+    "cluster": (("orchestrator.cluster.name", ""),),
+    "task_arn": (("orchestrator.resource.id", ""),),
+    "family": (("aws.ecs.task.family", ""),),
+    "revision": (("aws.ecs.task.revision", ""),),
+    "availability_zone": (("cloud.availability_zone", ""),),
+    "container_name": (("container.name", ""),),
+    "task_id": (("orchestrator.resource.name", ""),),
+    "container_id": (("container.id", ""),),
+    "region": (("cloud.region", ""),),
+    "account_id": (("cloud.account.id", ""),),
+    "launch_type": (("aws.ecs.launchtype", "lower"),),
+    "container_arn": (("aws.ecs.container.arn", ""),),
+    "image": (("container.image.name", "image_name"), ("container.image.tag", "image_tags")),
+    "image_digest": (("container.image.hash.all", "list"),),
+    "cluster_arn": (("orchestrator.cluster.id", ""),),
+    "service_name": (("aws.ecs.service.name", ""),),
+    "log_group": (("aws.cloudwatch.log_group", ""),),
+    "log_stream": (("aws.cloudwatch.log_stream", ""),),
+}
+DATADOG_KEYS: StyleKeys = {
+    "cluster": (("ecs_cluster_name", ""),),
+    "task_arn": (("task_arn", ""),),
+    "family": (("task_family", ""),),
+    "revision": (("task_version", ""),),
+    "availability_zone": (("availability_zone", ""),),
+    "container_name": (("ecs_container_name", ""),),
+    "task_id": (("task_id", ""),),
+    "container_id": (("container_id", ""),),
+    "region": (("region", ""),),
+    "account_id": (("aws_account", ""),),
+    "launch_type": (("ecs_launch_type", ""),),
+    "container_arn": (("ecs_container_arn", ""),),
+    "image": (("docker_image", ""), ("image_name", "image_name"), ("image_tag", "image_tag")),
+    "image_digest": (("image_id", ""),),
+    "task_definition": (("ecs_task_definition", ""),),
+    "task_definition_arn": (("task_definition_arn", ""),),
+    "cluster_arn": (("ecs_cluster_arn", ""),),
+    "service_name": (("ecs_service_name", ""),),
+    "availability_zone_id": (("ecs_availability_zone_id", ""),),
+    "log_group": (("ecs_log_group", ""),),
+    "log_stream": (("ecs_log_stream", ""),),
+}
+STYLE_KEYS: dict[str, StyleKeys] = {
+    "otel": OTEL_KEYS,
+    "elastic": ELASTIC_KEYS,
+    "datadog": DATADOG_KEYS,
+}
+CONSTANTS: dict[str, dict[str, str]] = {
+    "otel": {"cloud.provider": "aws", "cloud.platform": "aws_ecs"},
+    "elastic": {
+        "cloud.provider": "aws",
+        "orchestrator.type": "ecs",
+        "orchestrator.resource.type": "task",
+    },
+    "datadog": {},
 }
 
 
-def fields_from(values: dict[str, str], style: str = "flat") -> dict[str, Any]:
+def _held(what: str, value: str) -> Any:
+    """What a key holds of its field's value in the samples, shaped as JSON shows it (the
+    one-element tuples as lists). The samples share their cluster, image and log group."""
+    held: dict[str, Any] = {
+        "": value,
+        "lower": value.lower(),
+        "task_id": value.rsplit("/", 1)[-1],
+        "cluster_arn": CLUSTER_ARN,
+        "image_name": IMAGE_NAME,
+        "image_tag": IMAGE_TAG,
+        "image_tags": [IMAGE_TAG],
+        "list": [value],
+        "group_arns": [LOG_GROUP_ARN],
+        "stream_arns": [f"{LOG_GROUP_ARN}:log-stream:{value}"],
+    }
+    return held[what]
+
+
+def fields_from(
+    values: dict[str, str], style: str = "flat", nested_key: str = "ecs"
+) -> dict[str, Any]:
     """The keys a record gets from these field values in this style (PRODUCT.md's table)."""
     if style == "flat":
         return {FLAT_KEYS[field]: value for field, value in values.items()}
     if style == "nested":
-        return {"ecs": {FLAT_KEYS[f].removeprefix("ecs_"): v for f, v in values.items()}}
-    out: dict[str, Any] = {"cloud.provider": "aws", "cloud.platform": "aws_ecs"}
+        return {nested_key: {FLAT_KEYS[f].removeprefix("ecs_"): v for f, v in values.items()}}
+    out: dict[str, Any] = dict(CONSTANTS[style])
     for field, value in values.items():
-        if field not in OTEL_KEYS:
-            continue
-        if field == "cluster":
-            value = CLUSTER_ARN  # noqa: PLW2901 -- otel wants the full ARN
-        elif field == "launch_type":
-            value = value.lower()  # noqa: PLW2901
-        out[OTEL_KEYS[field]] = [value] if field in ("log_group", "log_stream") else value
-    if "task_arn" in values:
-        out["aws.ecs.task.id"] = values["task_arn"].rsplit("/", 1)[-1]
-    return out
+        for key, what in STYLE_KEYS[style].get(field, ()):
+            out[key] = _held(what, value)
+    return out if len(out) > len(CONSTANTS[style]) else {}
 
 
 def expected_fields(
     launch_type: str, style: str = "flat", group: str = "default"
 ) -> dict[str, Any]:
-    """What a record gets from the mock's sample of this launch type."""
+    """What a record gets from the mock's sample of this launch type (a field the sample
+    does not give is absent)."""
     names = DEFAULT_GROUP if group == "default" else ALL_GROUP
     values = SAMPLE_VALUES[launch_type]
-    return fields_from({name: values[name] for name in names}, style)
+    return fields_from({name: values[name] for name in names if name in values}, style)
 
 
 # -- endpoints -----------------------------------------------------------------------------------

@@ -231,7 +231,10 @@ def test_unknown_values_are_left_out(
         "region",
         "account_id",
         "image",
+        "image_digest",
         "task_definition",
+        "task_definition_arn",
+        "cluster_arn",
     ]
     out = pipeline.log()
     assert fields_from({name: values[name] for name in known}) == out

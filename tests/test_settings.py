@@ -23,8 +23,12 @@ ALL = (
     "launch_type",
     "container_arn",
     "image",
+    "image_digest",
     "task_definition",
+    "task_definition_arn",
+    "cluster_arn",
     "service_name",
+    "availability_zone_id",
     "log_group",
     "log_stream",
 )
@@ -81,6 +85,14 @@ VARIABLES = [Row(*row) for row in [
     ),
     (FieldSettings, "style", "ECS_LOG_CONTEXT_STYLE", "flat", "otel", "otel", "nested", "nested"),
     (
+        FieldSettings, "style", "ECS_LOG_CONTEXT_STYLE",
+        "flat", "elastic", "elastic", "datadog", "datadog",
+    ),
+    (
+        FieldSettings, "nested_key", "ECS_LOG_CONTEXT_NESTED_KEY",
+        "ecs", "aws_ecs", "aws_ecs", "task", "task",
+    ),
+    (
         FieldSettings,
         "keys",
         "ECS_LOG_CONTEXT_KEYS",
@@ -115,7 +127,15 @@ def test_context_defaults() -> None:
 
 def test_field_defaults() -> None:
     """With nothing set, FieldSettings has the default group, flat style, no renames, no tags."""
-    expected = FieldSettings(fields=DEFAULT, style="flat", keys=(), tags=(), overwrite=False)
+    expected = FieldSettings(
+        fields=DEFAULT,
+        style="flat",
+        keys=(),
+        tags=(),
+        overwrite=False,
+        nested_key="ecs",
+        fallback_region=None,
+    )
     assert expected == FieldSettings.resolve(environ={})
 
 
@@ -236,13 +256,16 @@ INVALID: list[tuple[Any, str, str, str]] = [
     (FieldSettings, "ECS_LOG_CONTEXT_FIELDS", "everything", "default and all"),
     (FieldSettings, "ECS_LOG_CONTEXT_FIELDS", "ecs_cluster", "default and all"),
     (FieldSettings, "ECS_LOG_CONTEXT_FIELDS", ",", "default and all"),
-    (FieldSettings, "ECS_LOG_CONTEXT_STYLE", "json", "flat, otel, nested"),
-    (FieldSettings, "ECS_LOG_CONTEXT_STYLE", "ecs", "flat, otel, nested"),
+    (FieldSettings, "ECS_LOG_CONTEXT_STYLE", "json", "flat, otel, nested, elastic, datadog"),
+    (FieldSettings, "ECS_LOG_CONTEXT_STYLE", "ecs", "flat, otel, nested, elastic, datadog"),
     (FieldSettings, "ECS_LOG_CONTEXT_KEYS", "cluster", "field=key"),
     (FieldSettings, "ECS_LOG_CONTEXT_KEYS", "cluster:cluster_name", "field=key"),
     (FieldSettings, "ECS_LOG_CONTEXT_KEYS", "hostname=host", "field=key"),
     (FieldSettings, "ECS_LOG_CONTEXT_KEYS", "cluster=my cluster", "field=key"),
     (FieldSettings, "ECS_LOG_CONTEXT_KEYS", "cluster=", "field=key"),
+    (FieldSettings, "ECS_LOG_CONTEXT_NESTED_KEY", "msg", "not a logging.LogRecord attribute"),
+    (FieldSettings, "ECS_LOG_CONTEXT_NESTED_KEY", "my key", "letters, digits"),
+    (FieldSettings, "ECS_LOG_CONTEXT_NESTED_KEY", "ecs/x", "letters, digits"),
     (FieldSettings, "ECS_LOG_CONTEXT_KEYS", "cluster=a,task_arn", "field=key"),
     (FieldSettings, "ECS_LOG_CONTEXT_KEYS", "cluster=a\tb", "field=key"),
     (FieldSettings, "ECS_LOG_CONTEXT_TAGS", "x" * 129, "128 characters"),
@@ -320,13 +343,15 @@ INVALID_ARGUMENTS: list[tuple[Any, str, object, str]] = [
     (FieldSettings, "fields", ["cluster", 3], "comma-separated"),
     (FieldSettings, "fields", 3, "comma-separated"),
     (FieldSettings, "fields", [], "default and all"),
-    (FieldSettings, "style", "pretty", "flat, otel, nested"),
+    (FieldSettings, "style", "pretty", "flat, otel, nested, elastic, datadog"),
     (FieldSettings, "keys", "cluster", "field=key"),
     (FieldSettings, "keys", {"nope": "x"}, "field=key"),
     (FieldSettings, "keys", {"cluster": "a b"}, "field=key"),
     (FieldSettings, "keys", {"cluster": 3}, "field=key"),
     (FieldSettings, "tags", 3, "comma-separated"),
     (FieldSettings, "overwrite", "sometimes", "true or false"),
+    (FieldSettings, "nested_key", 3, "letters, digits"),
+    (FieldSettings, "nested_key", "levelname", "not a logging.LogRecord attribute"),
 ]
 
 
@@ -542,3 +567,42 @@ def test_settings_are_frozen() -> None:
     settings = FieldSettings.resolve(environ={})
     with pytest.raises(AttributeError):
         settings.style = "otel"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("eu-west-1", "eu-west-1"),
+        (" cn-north-1 ", "cn-north-1"),
+        ("us-gov-west-1", "us-gov-west-1"),
+        ("us-iso-east-1", "us-iso-east-1"),
+        ("", None),
+        ("EU-WEST-1", None),
+        ("eu-west", None),
+        ("west-1", None),
+        ("eu-west-1; rm -rf /", None),
+    ],
+)
+def test_aws_region_is_the_fallback_region_when_it_is_one(value: str, expected: str | None) -> None:
+    """AWS_REGION is read for the region fallback; a value that is not a region is ignored
+    (it is not the library's own variable, so it is never refused)."""
+    settings = FieldSettings.resolve(environ={"AWS_REGION": value})
+    assert expected == settings.fallback_region
+
+
+def test_a_rename_that_puts_a_key_inside_another_is_refused() -> None:
+    """Under otel, cluster=container would sit next to container.name: refused, named."""
+    with pytest.raises(ConfigurationError, match=r"'container' and 'container\.name'") as caught:
+        FieldSettings.resolve(keys="cluster=container", style="otel", environ={})
+    assert "keys" == caught.value.name
+    with pytest.raises(ConfigurationError) as caught:
+        FieldSettings.resolve(
+            environ={"ECS_LOG_CONTEXT_KEYS": "family=cloud", "ECS_LOG_CONTEXT_STYLE": "elastic"}
+        )
+    assert "ECS_LOG_CONTEXT_KEYS" == caught.value.name
+
+
+def test_a_dotted_rename_is_fine_where_nothing_sits_under_it() -> None:
+    """flat keys have no dots: a rename to a dotted key clashes with nothing."""
+    settings = FieldSettings.resolve(keys="cluster=service.cluster", environ={})
+    assert (("cluster", "service.cluster"),) == settings.keys

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 __all__ = ["register"]
 
 INSTALL_ALL = "pip install 'ecs-log-context[all]'"
-STYLES = ("flat", "otel", "nested")
+STYLES = ("flat", "otel", "nested", "elastic", "datadog")
 
 # Variables that choose where metadata comes from: the demo replaces them with the mock's.
 # The field variables (FIELDS, STYLE, KEYS, TAGS, OVERWRITE) are kept, to be tried out.
@@ -43,10 +43,15 @@ def register(commands: Subcommands) -> None:
             "Start the mock endpoint on a free loopback port, point the library at it, and "
             "log a few lines through structlog and through logging with python-json-logger. "
             "The JSON lines go to stdout, headers saying which is which to stderr. The field "
-            "variables (ECS_LOG_CONTEXT_FIELDS, _STYLE, _KEYS, _TAGS, _OVERWRITE) apply."
+            "variables (ECS_LOG_CONTEXT_FIELDS, _STYLE, _NESTED_KEY, _KEYS, _TAGS, _OVERWRITE) "
+            "apply."
         ),
     )
-    demo.add_argument("--style", choices=STYLES, help="key style: flat (default), otel or nested")
+    demo.add_argument(
+        "--style",
+        choices=STYLES,
+        help="key style: flat (default), otel, nested, elastic or datadog",
+    )
     demo.add_argument(
         "--fields",
         metavar="NAMES",
@@ -105,10 +110,11 @@ def _own_key(field_settings: FieldSettings) -> dict[str, object]:
     them all, which shows the rule but hides the point of the demo.
     """
 
-    from .._fields import OTEL_CONSTANTS, field_keys
+    from .._fields import CONSTANTS, field_keys
 
     only_name = field_settings._replace(fields=("container_name",), tags=())
-    key = next(key for key in field_keys(only_name) if key not in OTEL_CONSTANTS)
+    constants = CONSTANTS.get(field_settings.style, {})
+    key = next(key for key in field_keys(only_name) if key not in constants)
     if field_settings.style == "nested":
         return {}
     return {key: "checkout-api-canary"}
@@ -211,9 +217,10 @@ def _demo_lines(args: argparse.Namespace, field_settings: FieldSettings) -> None
 
 
 def _plain_format(field_settings: FieldSettings) -> str:
-    from .._fields import NESTED_KEY, field_keys
+    from .._fields import field_keys
 
-    keys = [NESTED_KEY] if field_settings.style == "nested" else field_keys(field_settings)
+    nested = field_settings.style == "nested"
+    keys = [field_settings.nested_key] if nested else field_keys(field_settings)
     return "%(asctime)s %(levelname)s %(name)s %(message)s " + " ".join(
         f"{key}=%({key})s" for key in keys
     )
