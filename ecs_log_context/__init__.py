@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from .json_formatter import EcsJsonFormatter
     from .loguru_patcher import EcsContextPatcher
     from .models import ContainerMetadata, ContainerStats, TaskMetadata
+    from .otel_detector import EcsResourceDetector
 
 __all__ = [
     "ConfigurationError",
@@ -40,6 +41,7 @@ __all__ = [
     "EcsContextPatcher",
     "EcsContextProcessor",
     "EcsJsonFormatter",
+    "EcsResourceDetector",
     "InvalidMetadataError",
     "MetadataClient",
     "MetadataError",
@@ -71,6 +73,7 @@ _LAZY = {
     "ContainerStats": "models",
     "EcsContextPatcher": "loguru_patcher",
     "EcsJsonFormatter": "json_formatter",
+    "EcsResourceDetector": "otel_detector",
     "MetadataClient": "client",
     "Snapshot": "_snapshot",
     "Status": "_snapshot",
@@ -113,7 +116,11 @@ def __dir__() -> list[str]:
 
 # A name whose extra is not installed stays importable by name (with an ImportError that
 # says which extra), but out of `from ecs_log_context import *`, which must not fail.
-_EXTRAS = {"EcsJsonFormatter": ("pythonjsonlogger", "json")}
+_EXTRAS = {
+    "EcsJsonFormatter": ("pythonjsonlogger", "json"),
+    # opentelemetry.sdk, not opentelemetry: with the API alone installed, the detector cannot load.
+    "EcsResourceDetector": ("opentelemetry.sdk", "otel"),
+}
 
 
 def _installed(module: str) -> bool:

@@ -21,6 +21,7 @@ LAYERS: dict[str, int] = {
     "json_formatter": 3,
     "installation": 3,
     "loguru_patcher": 3,
+    "otel_detector": 3,
     "_enricher": 3,
     # context: the shared snapshot, refreshed in the background
     "context": 2,
@@ -39,6 +40,8 @@ LAYERS: dict[str, int] = {
     "_fields": 1,
     "_own_container": 1,
     "_arn": 1,
+    "_image": 1,
+    "_urls": 1,
     "_metadata_file": 1,
     "_usage": 1,
     # beneath everything
