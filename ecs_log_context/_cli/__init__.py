@@ -1,4 +1,4 @@
-"""The ``ecs-log-context`` command line: ``demo``, ``serve``, ``show``, ``stats`` and ``run``.
+"""The ``ecs-log-context`` command line: ``demo``, ``serve``, ``show``, ``stats``, ``env``, ``run``.
 
 Exit status: 0 on success, 1 when the metadata cannot be had (off ECS, the endpoint failed),
 2 for options or settings that cannot be used. structlog, python-json-logger, httpx and the
@@ -17,12 +17,12 @@ from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
 from .._text import escape
-from . import _demo, _run, _serve, _show, _stats
+from . import _demo, _env, _run, _serve, _show, _stats
 from ._command import PROG, Failure
 
 __all__ = ["main"]
 
-_COMMANDS = (_demo, _serve, _show, _stats, _run)
+_COMMANDS = (_demo, _serve, _show, _stats, _env, _run)
 """The subcommand modules, in the order ``--help`` lists them."""
 
 
@@ -58,9 +58,10 @@ def _build_parser() -> argparse.ArgumentParser:
         prog=PROG,
         description=(
             "Amazon ECS task metadata on every log record: try it (demo), run a mock "
-            "endpoint for local development (serve), or see what this environment would "
-            "add (show) and what the task's containers use (stats), or run a command with the "
-            "fields on every record of every Python process it starts (run)."
+            "endpoint for local development (serve), see what this environment would "
+            "add (show) and what the task's containers use (stats), print the fields as "
+            "environment variables for processes in any language (env), or run a command with "
+            "the fields on every record of every Python process it starts (run)."
         ),
     )
     parser.add_argument("--version", action=_VersionAction, help="print the version and exit")
