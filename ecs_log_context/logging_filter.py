@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 
-from ._enricher import Enricher
+from ._enricher import Enricher, Fields
 from .context import EcsContext
 
 __all__ = ["EcsContextFilter"]
@@ -68,13 +68,44 @@ class EcsContextFilter(Enricher, logging.Filter):
             default=default,
             environ=environ,
         )
-        self._named = bool(name)
         if self._settings.style == "nested":
             self.__class__ = _NestedEcsContextFilter
 
+    def _set_fields(self, fields: Fields | None) -> None:
+        # The fast path's dict, plain (dict.update of a dict subclass looks its keys up
+        # first), for a stock record: {} when there is nothing to add; None before the first
+        # answer, for a named filter, with overwrite, nested, or keys a stock record has.
+        plain = None
+        if (
+            fields is not None
+            and not self.name
+            and not self._settings.overwrite
+            and self._settings.style != "nested"
+            and _STOCK_NAMES.isdisjoint(fields.guard)
+        ):
+            plain = dict(fields)
+        self._plain = plain
+        self._fields = fields
+
     def filter(self, record: logging.LogRecord) -> bool:
         """Add the fields to the record; always True."""
-        if self._named and not logging.Filter.filter(self, record):
+        plain = self._plain
+        if plain:
+            attributes = record.__dict__
+            # A record with a stock record's attributes only holds no key of the fields:
+            # no other check is needed before the update.
+            if len(attributes) == _STOCK:
+                attributes.update(plain)
+                return True
+        elif plain is not None:
+            return True  # nothing to add: disabled, off ECS, or no field known
+        return self._add_checked(record)
+
+    def _add_checked(self, record: logging.LogRecord) -> bool:
+        """The slow path: before the first answer, a named filter, overwrite, or a record
+        with more attributes than a stock one (``extra``, another filter's): keys it has
+        win, unless ``overwrite``, and so do keys that hold one of the fields."""
+        if self.name and not logging.Filter.filter(self, record):
             return True
         fields = self._fields
         if fields is None:
@@ -95,9 +126,8 @@ class EcsContextFilter(Enricher, logging.Filter):
 class _NestedEcsContextFilter(EcsContextFilter):
     """The nested style: every record gets its own inner dict, so an edit stays in it."""
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        """Add the fields to the record; always True."""
-        if self._named and not logging.Filter.filter(self, record):
+    def _add_checked(self, record: logging.LogRecord) -> bool:
+        if self.name and not logging.Filter.filter(self, record):
             return True
         fields = self._fields
         if fields is None:
@@ -105,3 +135,8 @@ class _NestedEcsContextFilter(EcsContextFilter):
         if fields:
             fields.add_to(record.__dict__, fields.for_record())
         return True
+
+
+# A record as LogRecord makes it has these attributes and no others.
+_STOCK_NAMES = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None)))
+_STOCK = len(_STOCK_NAMES)
