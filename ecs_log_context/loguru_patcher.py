@@ -138,8 +138,11 @@ def _keep(enricher: _PatcherFields, record: dict[str, Any]) -> None:
     """Keys already in ``extra`` win."""
     plain = enricher._plain
     if plain is not None:
-        if plain:
-            record["extra"] = {**plain, **record["extra"]}
+        extra = record["extra"]  # loguru's own dict for this record: it may be changed
+        if extra:
+            record["extra"] = {**plain, **extra}
+        else:
+            extra.update(plain)  # nothing bound: nothing to win over
         return
     fields = enricher._fields
     if fields is None:
