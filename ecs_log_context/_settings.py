@@ -70,9 +70,12 @@ def parse_bool(name: str, value: object) -> bool:
     raise ConfigurationError(name, value, "true or false (also 1/0, yes/no, on/off)")
 
 
-def parse_seconds(name: str, value: object, *, minimum: float, maximum: float) -> float:
-    """Read a finite number of seconds within [minimum, maximum]."""
-    accepted = f"a number of seconds from {minimum:g} to {maximum:g}"
+def parse_seconds(
+    name: str, value: object, *, minimum: float, maximum: float, accepted: str = ""
+) -> float:
+    """Read a finite number of seconds within [minimum, maximum]; `accepted` is what an error
+    says is accepted, when the caller accepts less than the range."""
+    accepted = accepted or f"a number of seconds from {minimum:g} to {maximum:g}"
     if isinstance(value, bool) or (isinstance(value, str) and "_" in value):
         raise ConfigurationError(name, value, accepted)
     try:
@@ -186,12 +189,15 @@ def _parse_fields(name: str, value: object) -> tuple[str, ...]:
         wanted = item.lower()
         group = {"default": DEFAULT_FIELDS, "all": ALL_FIELDS}.get(wanted)
         if group is None and wanted not in ALL_FIELDS:
-            raise ConfigurationError(name, value, _FIELDS_ACCEPTED)
+            from ._suggest import not_a_field
+
+            hint = not_a_field(item, (*ALL_FIELDS, "default", "all"))
+            raise ConfigurationError(name, value, f"{_FIELDS_ACCEPTED}; {hint}")
         for field in group or (wanted,):
             if field not in chosen:
                 chosen.append(field)
     if not chosen:
-        raise ConfigurationError(name, value, _FIELDS_ACCEPTED)
+        raise ConfigurationError(name, value, _FIELDS_ACCEPTED + "; the list names none")
     return tuple(chosen)
 
 
@@ -204,29 +210,28 @@ def _record_attributes() -> set[str]:
 
 
 def _parse_keys(name: str, value: object) -> tuple[tuple[str, str], ...]:
-    accepted = "renames field=key separated by commas, field one of " + ", ".join(ALL_FIELDS)
+    """A refusal names the pair at fault, by its place and its text, and what is wrong."""
+    pairs: list[tuple[str, str, object]]
     if isinstance(value, Mapping):
-        pairs = [(str(k), v) for k, v in value.items()]
+        pairs = [(str(k), "=", v) for k, v in value.items()]
     else:
-        pairs = []
-        for item in _split_list(name, value):
-            field, sep, key = item.partition("=")
-            if not sep:
-                raise ConfigurationError(name, value, accepted)
-            pairs.append((field, key))
+        pairs = [item.partition("=") for item in _split_list(name, value)]
     renames: dict[str, str] = {}
-    for given, key in pairs:
+    places: dict[str, int] = {}  # field -> the number of the pair that renames it (the last)
+    for number, (given, sep, key) in enumerate(pairs, 1):
         field = given.strip().lower()
-        if field not in ALL_FIELDS or not isinstance(key, str) or not _KEY_RE.match(key.strip()):
-            raise ConfigurationError(name, value, accepted + "; keys of letters, digits, _ . -")
-        renames[field] = key.strip()
-    if len(set(renames.values())) < len(renames):
-        raise ConfigurationError(name, value, accepted + ", each to a different key")
-    reserved = sorted(set(renames.values()) & _record_attributes())
-    if reserved:
-        raise ConfigurationError(
-            name, value, accepted + "; not a logging.LogRecord attribute such as " + reserved[0]
-        )
+        if not (
+            sep and field in ALL_FIELDS and isinstance(key, str) and _KEY_RE.match(key.strip())
+        ):
+            from ._suggest import bad_rename
+
+            raise ConfigurationError(name, value, bad_rename(number, (given, sep, key)))
+        renames[field], places[field] = key.strip(), number
+    keys = set(renames.values())
+    if len(keys) < len(renames) or keys & _record_attributes():
+        from ._suggest import bad_renames
+
+        raise ConfigurationError(name, value, bad_renames(renames, places, pairs))
     return tuple(renames.items())
 
 
@@ -250,7 +255,16 @@ def _aws_region(environ: Mapping[str, str]) -> str | None:
 
 
 def _parse_tags(name: str, value: object) -> tuple[str, ...]:
+    """Tag keys separated by commas; a string of words separated by spaces, without a comma,
+    is refused (see `_suggest.spaced_tags`), while a key with a space inside a comma list, or
+    in a list argument, is a key with a space: AWS allows them. Only the space counts: a tag
+    key with another whitespace character in it is a key, if a strange one."""
     tags = _split_list(name, value)
+    if isinstance(value, str) and "," not in value and " " in value.strip():
+        from ._suggest import spaced_tags
+
+        accepted = "tag keys separated by commas, or *; " + spaced_tags(value)
+        raise ConfigurationError(name, value, accepted)
     if any(len(tag) > 128 for tag in tags):
         raise ConfigurationError(name, value, "tag keys of at most 128 characters, or *")
     return ("*",) if "*" in tags else tuple(dict.fromkeys(tags))
@@ -325,10 +339,14 @@ def _parse_timeout(name: str, value: object) -> float:
     return parse_seconds(name, value, minimum=0.001, maximum=60)
 
 
+TTL_ACCEPTED = "0 (never refresh) or a number of seconds from 1 to 604800 (a week)"
+
+
 def _parse_ttl(name: str, value: object) -> float:
-    ttl = parse_seconds(name, value, minimum=0, maximum=7 * 86400)
+    """Every refusal says the same accepted text, whatever is wrong with the value."""
+    ttl = parse_seconds(name, value, minimum=0, maximum=7 * 86400, accepted=TTL_ACCEPTED)
     if 0 < ttl < 1:
-        raise ConfigurationError(name, value, "0 (never refresh) or from 1 to 604800 seconds")
+        raise ConfigurationError(name, value, TTL_ACCEPTED)
     return ttl
 
 
