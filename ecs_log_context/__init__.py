@@ -10,6 +10,7 @@ import importlib
 import logging
 from typing import TYPE_CHECKING, Any
 
+from . import _debug
 from .context import EcsContext
 from .errors import (
     ConfigurationError,
@@ -30,6 +31,8 @@ if TYPE_CHECKING:
     from .json_formatter import EcsJsonFormatter
     from .loguru_patcher import EcsContextPatcher
     from .models import ContainerMetadata, ContainerStats, TaskMetadata
+    from .msgspec_formatter import EcsMsgspecFormatter
+    from .orjson_formatter import EcsOrjsonFormatter
     from .otel_detector import EcsResourceDetector
 
 __all__ = [
@@ -41,6 +44,8 @@ __all__ = [
     "EcsContextPatcher",
     "EcsContextProcessor",
     "EcsJsonFormatter",
+    "EcsMsgspecFormatter",
+    "EcsOrjsonFormatter",
     "EcsResourceDetector",
     "InvalidMetadataError",
     "MetadataClient",
@@ -62,8 +67,10 @@ __all__ = [
 _PUBLIC = __all__
 del __all__
 
-# The library's own messages go to this logger, never to the root logger.
+# The library's own messages go to this logger, never to the root logger; to stderr as well
+# with ECS_LOG_CONTEXT_DEBUG=true.
 logging.getLogger(__name__).addHandler(logging.NullHandler())
+_debug.setup(logging.getLogger(__name__))
 
 
 # Loaded on first use: the models alone take ~20 ms to import, the formatter needs
@@ -73,6 +80,8 @@ _LAZY = {
     "ContainerStats": "models",
     "EcsContextPatcher": "loguru_patcher",
     "EcsJsonFormatter": "json_formatter",
+    "EcsMsgspecFormatter": "msgspec_formatter",
+    "EcsOrjsonFormatter": "orjson_formatter",
     "EcsResourceDetector": "otel_detector",
     "MetadataClient": "client",
     "Snapshot": "_snapshot",
@@ -87,14 +96,16 @@ def __getattr__(name: str) -> Any:
     if name == "__all__":
         # `from ecs_log_context import *` asks for it: without an extra, its names are left
         # out (asking for one by name says which extra it needs).
-        public = [n for n in _PUBLIC if n not in _EXTRAS or _installed(_EXTRAS[n][0])]
+        public = [
+            n for n in _PUBLIC if n not in _EXTRAS or all(map(_installed, _EXTRAS[n][0]))
+        ]
         globals()["__all__"] = public
         return public
     if name in _LAZY:
         try:
             module = importlib.import_module(f".{_LAZY[name]}", __name__)
         except ModuleNotFoundError as exc:
-            if name not in _EXTRAS or exc.name != _EXTRAS[name][0]:
+            if name not in _EXTRAS or exc.name not in _EXTRAS[name][0]:
                 raise
             extra = _EXTRAS[name][1]
             raise ModuleNotFoundError(
@@ -116,10 +127,13 @@ def __dir__() -> list[str]:
 
 # A name whose extra is not installed stays importable by name (with an ImportError that
 # says which extra), but out of `from ecs_log_context import *`, which must not fail.
-_EXTRAS = {
-    "EcsJsonFormatter": ("pythonjsonlogger", "json"),
+_EXTRAS: dict[str, tuple[tuple[str, ...], str]] = {
+    # Every module the name needs: orjson is often installed without python-json-logger.
+    "EcsJsonFormatter": (("pythonjsonlogger",), "json"),
+    "EcsMsgspecFormatter": (("pythonjsonlogger", "msgspec"), "msgspec"),
+    "EcsOrjsonFormatter": (("pythonjsonlogger", "orjson"), "orjson"),
     # opentelemetry.sdk, not opentelemetry: with the API alone installed, the detector cannot load.
-    "EcsResourceDetector": ("opentelemetry.sdk", "otel"),
+    "EcsResourceDetector": (("opentelemetry.sdk",), "otel"),
 }
 
 

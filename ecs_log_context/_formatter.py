@@ -2,7 +2,7 @@
 
 python-json-logger's formatters differ only in how they serialise; how a record becomes a
 dict is `BaseJsonFormatter.add_fields`, which this mixin replaces with the same steps in the
-same order (python-json-logger 3.1 to 4.2, pinned by a test against its own output): the
+same order (python-json-logger 3.2 to 4.2, pinned by a test against its own output): the
 defaults, the format's fields, the static fields, the message dict, the record's extras,
 the timestamp. The only change: the task's fields and the user's ``static_fields`` are one
 prebuilt dict, already renamed, merged with one ``dict.update``, where python-json-logger
@@ -16,13 +16,14 @@ Before the first answer, with ``overwrite`` and in the nested style, python-json
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from typing import Any
 
 from pythonjsonlogger.core import merge_record_extra
 
 from ._enricher import Enricher, Fields
+from ._fields import prefixes
 from ._settings import STYLES
 from .context import EcsContext
 from .errors import ConfigurationError
@@ -52,6 +53,7 @@ class EcsFormatter(Enricher):
     timestamp: bool | str
     _required_fields: list[str]
     _skip_fields: set[str]
+    _get_rename: Callable[[str], str]
 
     def __init__(
         self,
@@ -114,15 +116,17 @@ class EcsFormatter(Enricher):
         if fields is None or self._settings.overwrite or self._settings.style == "nested":
             self._ready = None
             return
-        rename = self.rename_fields.get
-        user = {rename(key, key): value for key, value in self._user_static_fields.items()}
-        prebuilt = {rename(key, key): value for key, value in fields.items()}
-        held = {
-            rename(key, key): outer
-            for key, outer in fields.inside.items()
-            if rename(key, key) not in user
-        }
-        prebuilt.update(user)  # the user's static_fields win
+        rename = self._get_rename
+        # As python-json-logger renames its static fields, in the same order: the fields,
+        # then the user's static_fields (which win on an equal key).
+        prebuilt: dict[str, Any] = {}
+        for key, value in {**fields, **self._user_static_fields}.items():
+            prebuilt[rename(key)] = value
+        held: dict[str, tuple[str, ...]] = {}
+        for key, value in fields.items():
+            renamed = rename(key)
+            if "." in renamed and prebuilt.get(renamed) is value:
+                held[renamed] = tuple(prefixes(renamed))
         # One attribute, replaced whole: a record formatted in another thread meanwhile
         # keeps the state it started with.
         self._ready = (prebuilt, held, frozenset(p for outer in held.values() for p in outer))
@@ -136,22 +140,22 @@ class EcsFormatter(Enricher):
             self._add_fields_after(log_data, record, message_dict)
             return
         prebuilt, held, outer = ready
-        rename = self.rename_fields.get
+        rename = self._get_rename
         defaults = self.defaults
         for field in defaults:
-            log_data[rename(field, field)] = defaults[field]
+            log_data[rename(field)] = defaults[field]
         attributes = record.__dict__
         for field in self._required_fields:
-            log_data[rename(field, field)] = attributes.get(field)
+            log_data[rename(field)] = attributes.get(field)
         log_data.update(prebuilt)
         for key, value in message_dict.items():
-            log_data[rename(key, key)] = value
+            log_data[rename(key)] = value
         merge_record_extra(
             record, log_data, reserved=self._skip_fields, rename_fields=self.rename_fields
         )
         if self.timestamp:
             key = self.timestamp if isinstance(self.timestamp, str) else "timestamp"
-            log_data[rename(key, key)] = datetime.fromtimestamp(record.created, tz=timezone.utc)
+            log_data[rename(key)] = datetime.fromtimestamp(record.created, tz=timezone.utc)
         if self.rename_fields_keep_missing:
             for field in self.rename_fields.values():
                 if field not in log_data:
@@ -165,14 +169,29 @@ class EcsFormatter(Enricher):
     def _add_fields_after(
         self, log_data: dict[str, Any], record: logging.LogRecord, message_dict: dict[str, Any]
     ) -> None:
-        """The usual fields, then the task's identity (waiting for it at start-up)."""
+        """The usual fields, then the task's identity (waiting for it at start-up), renamed
+        as the fast path renames them."""
         super().add_fields(log_data, record, message_dict)  # type: ignore[misc]
         fields = self._fields
         if fields is None:
             fields = self._wait_fields()
-        if fields:
-            own = fields.for_record() if self._settings.style == "nested" else fields
+        if not fields:
+            return
+        own: Mapping[str, Any] = fields.for_record() if self._settings.style == "nested" else fields
+        if not self.rename_fields:
             if fields.guard.isdisjoint(log_data):
                 log_data.update(own)
             else:
                 fields.add_to(log_data, own)
+            return
+        # With renames: keys the record has win (unless overwrite), and so do keys holding
+        # one of ours; a placeholder of rename_fields_keep_missing is no key of the record's.
+        missing = set(self.rename_fields.values()) if self.rename_fields_keep_missing else set()
+        for key, value in own.items():
+            renamed = self._get_rename(key)
+            taken = renamed in log_data and not (renamed in missing and log_data[renamed] is None)
+            if taken and not fields.overwrite:
+                continue
+            if any(outer in log_data for outer in prefixes(renamed)):
+                continue
+            log_data[renamed] = value
