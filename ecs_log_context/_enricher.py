@@ -96,7 +96,9 @@ class Enricher:
             )
         self._context = context
         self._set_fields(None)
-        context.subscribe(self._receive, wants_tags=bool(self._settings.tags))
+        context.subscribe(
+            self._receive, wants_tags=bool(self._settings.tags), settings=self._settings
+        )
 
     def _set_fields(self, fields: Fields | None) -> None:
         """Take a new dict (None: waiting for the first answer)."""

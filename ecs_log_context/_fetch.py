@@ -76,11 +76,10 @@ def fetch_fields(
         if source.kind == "v2":
             container = client.own_container(task)
             if container is None:
-                missing["container"] = (
-                    "cannot tell which of the task's containers this is: "
-                    + client.explain_own_container(task)
-                    + "; set ECS_LOG_CONTEXT_CONTAINER_NAME to its name"
-                )
+                why = client.explain_own_container(task)
+                if "ECS_LOG_CONTEXT_CONTAINER_NAME" not in why:
+                    why += "; set ECS_LOG_CONTEXT_CONTAINER_NAME to its name"
+                missing["container"] = f"cannot tell which of the task's containers this is: {why}"
         else:
             try:
                 container = client.container()

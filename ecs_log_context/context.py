@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from . import _forks
 from ._fields import build_fields
-from ._messages import say, tell
+from ._messages import MissingReasons, say, tell
 from ._settings import ContextSettings, FieldSettings
 from ._source import Source, find_source
 from .errors import NoMetadataSourceError
@@ -102,6 +102,7 @@ class EcsContext:
         self._publisher: Publisher = Publisher()
         self._pending: frozenset[str] | None = None  # parts to fetch again; None: all
         self._told_missing: Mapping[str, str] = {}
+        self._reasons = MissingReasons(environ)  # what subscribers ask for, and what was said
         self._attempts = 0
         self._closed = False
         self._fetcher: int | None = None  # the ident of the thread (or greenlet) fetching
@@ -136,6 +137,7 @@ class EcsContext:
     def _new_process(self) -> None:
         """Locks, events and the startup bound of this process (again, in a forked child)."""
         self._fetch_lock = threading.Lock()  # single flight
+        self._reasons.reset()
         self._fetcher = None
         self._refresher.reset()
         self._refresher.stopped = self._closed
@@ -225,7 +227,7 @@ class EcsContext:
             last_success=snapshot.fetched_at if snapshot else None,
             fetch_duration=snapshot.duration if snapshot else None,
             attempts=self._attempts,
-            missing=dict(snapshot.missing) if snapshot else {},
+            missing=self._reasons.missing(snapshot) if snapshot else {},
         )
 
     def refresh(self) -> Status:
@@ -289,15 +291,23 @@ class EcsContext:
 
     # -- subscribers ------------------------------------------------------------------------
 
-    def subscribe(self, on_snapshot: Subscriber, *, wants_tags: bool = False) -> None:
+    def subscribe(
+        self,
+        on_snapshot: Subscriber,
+        *,
+        wants_tags: bool = False,
+        settings: FieldSettings | None = None,
+    ) -> None:
         """Call `on_snapshot` with every new snapshot, from now on.
 
         It is called at once when the first answer is in (with None when it failed), and
         after every fetch that brings something new; never with an older snapshot than the
         last it got. A bound method is held weakly: the subscriber may be garbage collected.
-        It must not log or block: it runs under the context's lock.
+        It must not log or block: it runs under the context's lock. `settings`: the fields
+        and tags it adds; `status()` says why each one it does not get is missing.
         """
         _forks.check()
+        new_settings = settings is not None and self._reasons.want(settings)
         refetch = wants_tags and not self._want_tags
 
         def want_tags() -> None:
@@ -309,6 +319,8 @@ class EcsContext:
         self._publisher.subscribe(on_snapshot, then=want_tags)
         if refetch and self._started:
             self._refresher.wake()  # a fetch without tags is done or under way: fetch again
+        if new_settings and self._state == "ready":  # else the next publication says them
+            self._reasons.tell(self._publisher.snapshot)
 
     def wait_first(self) -> bool:
         """The slow path of a record logged before the first answer: wait, within the bound.
@@ -342,6 +354,8 @@ class EcsContext:
             error=self._error,
             told_missing=self._told_missing,
         )
+        if state == "ready":
+            self._reasons.tell(self._publisher.snapshot)
 
     # -- fetching ---------------------------------------------------------------------------
 

@@ -445,7 +445,7 @@ def test_show_failure_quoting_the_environment_is_escaped(hostile: MockEndpoint) 
     assert "" == out
     assert_safe(err)
     assert 1 == len(err.splitlines())
-    assert f"from {hostile.v4_uri}x\\u202e\\u200b/taskWithTags: HTTP 404" in err
+    assert f"from {hostile.v4_uri}x\\u202e\\u200b/task: HTTP 404" in err
 
 
 def test_show_bad_variable_is_escaped(hostile: MockEndpoint) -> None:

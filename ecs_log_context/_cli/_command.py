@@ -60,8 +60,11 @@ def resolve_settings() -> tuple[ContextSettings, FieldSettings]:
         raise Failure(2, str(exc)) from None
 
 
-def metadata_client(settings: ContextSettings) -> tuple[Source, MetadataClient]:
-    """The source the library would read, and a client for it.
+def metadata_client(
+    settings: ContextSettings, *, client_type: type[MetadataClient] | None = None
+) -> tuple[Source, MetadataClient]:
+    """The source the library would read, and a client for it (of `client_type`, a
+    `MetadataClient` subclass, when given: ``show -v``'s, which notes its requests).
 
     Raises:
         Failure: disabled or off ECS (1), or a setting of the source cannot be used (2).
@@ -77,7 +80,7 @@ def metadata_client(settings: ContextSettings) -> tuple[Source, MetadataClient]:
         )
     try:
         source = find_source(settings)
-        return source, MetadataClient.from_source(source, settings)
+        return source, (client_type or MetadataClient).from_source(source, settings)
     except NoMetadataSourceError as exc:
         hint = f"; to try it locally, run '{PROG} serve' and export the lines it prints"
         raise Failure(1, str(exc) + hint) from None

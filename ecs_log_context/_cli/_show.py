@@ -11,6 +11,9 @@ from ._command import Failure, Subcommands, metadata_client, resolve_settings
 from ._output import aligned, flatten, json_text, print_json, source_dict, wants_json
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from ..client import MetadataClient
     from ..models import ContainerMetadata, TaskMetadata
 
 __all__ = ["register"]
@@ -23,45 +26,77 @@ def register(commands: Subcommands) -> None:
         help="show the fields this environment would add, and where they come from",
         description=(
             "Resolve the metadata as the library does, from this environment, and print the "
-            "fields that would be added, the source and how long the fetch took: a table on a "
-            "terminal, JSON otherwise. Exit status 1, with the reason on stderr, off ECS or "
-            "when the metadata cannot be read; 2 when a setting cannot be used."
+            "fields that would be added, the source and how long the fetch took, and for "
+            "each field and tag asked for and not added, why: a table on a terminal, JSON "
+            "otherwise. Exit status 1, with the reason on stderr, off ECS or when the "
+            "metadata cannot be read; 2 when a setting cannot be used."
         ),
     )
     show.add_argument("--json", action="store_true", help="print JSON, also on a terminal")
     show.add_argument(
         "--all", action="store_true", help="also print the full task and container metadata"
     )
+    show.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="also print each request made: method, URL, status, bytes and milliseconds",
+    )
     show.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    """``show``: fetch as the library would, and print the fields, the source and the time.
+    """``show``: fetch as the library would, and print the fields, the source, the time, and
+    why each field and tag asked for and not added is missing.
+
+    The routes are asked as the library asks them (`_fetch`): the tags apart, so that a
+    failing or slow taskWithTags route costs the tags only, and says why.
 
     Raises:
-        Failure: off ECS or the fetch failed (1), a setting cannot be used (2), or v2
-            cannot tell which container this is (1, after printing what it could).
+        Failure: off ECS or the task route failed (1), a setting cannot be used (2), or the
+            own container is not known (1, after printing what it could).
     """
+    from .._fetch import fetch_fields, fetch_tags
     from .._fields import build_fields
+    from .._reasons import missing_reasons
 
     settings, field_settings = resolve_settings()
-    source, client = metadata_client(settings)
+    requests: list[dict[str, Any]] = []
+    source, client = metadata_client(
+        settings, client_type=_traced(requests) if args.verbose else None
+    )
     explanation = None
     if source.kind != "file":
-        # Imported ahead, so that the time shown is the fetch's and not the import's.
-        import httpx  # noqa: F401
+        # Built ahead (httpx imported, the client made), so that the time shown is the
+        # fetch's and not the import's.
+        client._client()
     started = time.perf_counter()
     try:
         with client:
-            task, container = client.task_and_container(with_tags=bool(field_settings.tags))
+            snapshot = fetch_fields(client, source, None, time.monotonic())
+            if field_settings.tags and source.kind != "file":  # the file has no tags
+                snapshot = fetch_tags(client, snapshot, time.monotonic())
             elapsed = time.perf_counter() - started
             if source.kind == "v2":
-                explanation = client.explain_own_container(task)
+                explanation = client.explain_own_container(snapshot.task)
     except MetadataError as exc:
         raise Failure(1, str(exc)) from None
-    fields = build_fields(task, container, field_settings)
+    task, container = snapshot.task, snapshot.container
+    fields = build_fields(task, container, field_settings, tags=snapshot.tags)
+    missing = {
+        **snapshot.missing,
+        **missing_reasons(
+            task,
+            container,
+            field_settings,
+            source_kind=source.kind,
+            part_missing=snapshot.missing,
+            tags=snapshot.tags,
+        ),
+    }
     report: dict[str, Any] = {
         "fields": fields,
+        "missing": missing,
         "source": source_dict(source),
         "fetch_ms": round(elapsed * 1000, 1),
         "style": field_settings.style,
@@ -69,6 +104,8 @@ def run(args: argparse.Namespace) -> int:
     }
     if explanation is not None:
         report["container_resolution"] = explanation
+    if args.verbose:
+        report["requests"] = requests
     if args.all:
         report["task_metadata"] = task.to_dict()
         report["container_metadata"] = container.to_dict() if container else None
@@ -77,8 +114,39 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(_table(report, task, container, all_=args.all))
     if container is None:
-        raise Failure(1, _unknown_container(explanation, settings.container_name))
+        if source.kind == "v2" or "container" not in snapshot.missing:
+            raise Failure(1, _unknown_container(explanation, settings.container_name))
+        raise Failure(1, f"the container fields are left out: {snapshot.missing['container']}")
     return 0
+
+
+def _traced(requests: list[dict[str, Any]]) -> type[MetadataClient]:
+    """A client that notes each request it makes in `requests`: ``show -v``.
+
+    Each GET goes through `MetadataClient._fetch` (a redirect is a request of its own), with
+    its status and body, or the exception that ended it (a timeout: no status).
+    """
+    from ..client import MetadataClient
+
+    class TracedClient(MetadataClient):
+        def _fetch(
+            self, what: str, url: str, deadline: float
+        ) -> tuple[int, Mapping[str, str], bytes]:
+            started = time.perf_counter()
+            noted: dict[str, Any] = {"method": "GET", "url": url}
+            try:
+                status, headers, body = super()._fetch(what, url, deadline)
+            except Exception as exc:
+                noted.update(status=None, bytes=None, error=type(exc).__name__)
+                raise
+            else:
+                noted.update(status=status, bytes=len(body))
+            finally:
+                noted["ms"] = round((time.perf_counter() - started) * 1000, 1)
+                requests.append(noted)
+            return status, headers, body
+
+    return TracedClient
 
 
 def _unknown_container(explanation: str | None, container_name: str | None) -> str:
@@ -116,8 +184,30 @@ def _table(
         parts += [f"fields added ({report['style']} style):", aligned(fields, indent="  ")]
     else:
         parts.append("fields added: none (the metadata has none of the fields asked for)")
+    if report["missing"]:
+        rows = [(f"{name}:", reason) for name, reason in report["missing"].items()]
+        parts += ["", "missing:", aligned(rows, indent="  ")]
+    if "requests" in report:
+        parts += ["", *_requests_table(report["requests"], source["kind"])]
     if all_:
         parts += ["", "task metadata:", json_text(task.to_dict())]
         if container is not None:
             parts += ["", "container metadata:", json_text(container.to_dict())]
     return "\n".join(parts)
+
+
+def _requests_table(requests: list[dict[str, Any]], kind: str) -> list[str]:
+    if not requests:
+        said = "the metadata file is read, not asked" if kind == "file" else "none"
+        return [f"requests: {said}"]
+    rows = [
+        (
+            request["method"],
+            request["url"],
+            str(request["status"]) if request["status"] is not None else request["error"],
+            f"{request['bytes']} B" if request["bytes"] is not None else "-",
+            f"{request['ms']:.1f} ms",
+        )
+        for request in requests
+    ]
+    return ["requests:", aligned(rows, indent="  ")]
