@@ -387,7 +387,7 @@ def test_prefix_rule(mock: MockEndpoint, cls: type[Ours]) -> None:
 def test_the_prefix_rule_reads_a_key_as_renamed(mock: MockEndpoint, cls: type[Ours]) -> None:
     """rename_fields moves container.name to cname, out of container: a record's own
     ``container`` holds the other container keys, not that one."""
-    options = {"ecs_style": "otel", "rename_fields": {"container.name": "cname"}}
+    options: dict[str, Any] = {"ecs_style": "otel", "rename_fields": {"container.name": "cname"}}
     formatter = ready(cls(environ=mock.environ(), **options))
     otel = expected_fields("EC2", "otel")
     out = log(formatter, container={"id": "mine"})

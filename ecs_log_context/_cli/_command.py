@@ -82,7 +82,12 @@ def metadata_client(
         source = find_source(settings)
         return source, (client_type or MetadataClient).from_source(source, settings)
     except NoMetadataSourceError as exc:
-        hint = f"; to try it locally, run '{PROG} serve' and export the lines it prints"
+        serve = (
+            f"{PROG} serve --metadata-file ./metadata.json"
+            if settings.source == "file"
+            else f"{PROG} serve"
+        )
+        hint = f"; to try it locally, run '{serve}' and export the lines it prints"
         raise Failure(1, str(exc) + hint) from None
     except ConfigurationError as exc:
         raise Failure(2, str(exc)) from None

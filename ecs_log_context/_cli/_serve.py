@@ -36,7 +36,11 @@ def register(commands: Subcommands) -> None:
         epilog=(
             "example, in a POSIX shell:\n"
             f"  {PROG} serve > mock.env &\n"
-            f"  sleep 1; . ./mock.env; {PROG} show; {PROG} stats"
+            f"  sleep 1; . ./mock.env; {PROG} show; {PROG} stats\n"
+            "the agent refusing the tags, and the tags route slow:\n"
+            f"  {PROG} serve --tags-error access-denied --tags-latency 2\n"
+            "the container metadata file as the source (ECS_LOG_CONTEXT_SOURCE=file):\n"
+            f"  {PROG} serve --metadata-file ./metadata.json"
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -60,7 +64,9 @@ def register(commands: Subcommands) -> None:
         "--task-file",
         type=_task_file,
         metavar="PATH",
-        help="serve this task instead: a JSON file shaped like the v4 /task answer",
+        help="serve this task instead: a JSON file shaped like the v4 /task answer; its "
+        "TaskTags, ContainerInstanceTags and Errors (the agent's errors reading the tags) are "
+        "served on taskWithTags, Errors on v4 only",
     )
     serve.add_argument(
         "--container",
@@ -73,6 +79,31 @@ def register(commands: Subcommands) -> None:
         default=0.0,
         metavar="SECONDS",
         help="delay added to every answer (default: 0)",
+    )
+    serve.add_argument(
+        "--tags-latency",
+        type=_number(0, MAX_LATENCY, f"a number of seconds from 0 to {MAX_LATENCY:g}"),
+        default=0.0,
+        metavar="SECONDS",
+        help="delay added to the taskWithTags answers only (v4 and v3 /taskWithTags, v2 "
+        "/metadataWithTags), on top of --latency: the agent asks ECS for the tags (default: 0)",
+    )
+    serve.add_argument(
+        "--tags-error",
+        type=_tags_error,
+        metavar="access-denied",
+        help="answer taskWithTags as the agent does when ECS refuses its instance role "
+        "ecs:ListTagsForResource: no TaskTags or ContainerInstanceTags and, on v4, an Errors "
+        "array with the two AccessDeniedException (EC2 only)",
+    )
+    serve.add_argument(
+        "--metadata-file",
+        type=_metadata_file,
+        metavar="PATH",
+        help="also write the container metadata file of the exported container there (the "
+        "EC2 agent's format, READY; removed when serve stops), and export "
+        "ECS_CONTAINER_METADATA_FILE and ECS_LOG_CONTEXT_SOURCE=file so that the library "
+        "reads it (EC2 only)",
     )
     serve.add_argument(
         "--error-rate",
@@ -119,6 +150,27 @@ def _port(text: str) -> int:
     return value
 
 
+def _tags_error(text: str) -> str:
+    from ..mock._instance import TAGS_ERRORS
+
+    value = text.strip().lower()
+    if value not in TAGS_ERRORS:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} cannot be used: expected {', '.join(TAGS_ERRORS)}"
+        )
+    return value
+
+
+def _metadata_file(text: str) -> str:
+    folder = os.path.dirname(os.path.abspath(text)) if text else ""
+    if not text or os.path.isdir(text) or not os.path.isdir(folder):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} cannot be used: expected the path of a file to write, in a directory "
+            "that exists"
+        )
+    return text
+
+
 def _task_file(text: str) -> str:
     if not os.path.isfile(text):
         raise argparse.ArgumentTypeError(
@@ -150,6 +202,12 @@ def run(args: argparse.Namespace) -> int:
     except socket.gaierror as exc:
         raise Failure(2, f"--host {args.host!r} cannot be used: {exc.strerror or exc}") from None
     except OSError as exc:
+        if exc.filename is not None:  # the metadata file, written once the address is bound
+            raise Failure(
+                2,
+                f"--metadata-file {args.metadata_file!r} cannot be used: it cannot be written: "
+                f"{exc.strerror or exc}",
+            ) from None
         raise Failure(
             1,
             f"cannot listen on {args.host} port {args.port}: {exc.strerror or exc}; "
@@ -167,15 +225,7 @@ def run(args: argparse.Namespace) -> int:
         for line in mock.export_lines():
             print(line)
         sys.stdout.flush()
-        task = mock.task
-        family, revision = escape(str(task.get("Family"))), escape(str(task.get("Revision")))
-        print(
-            f"# serving task {family}:{revision} "
-            f"({mock.environ()['AWS_EXECUTION_ENV']}) on {mock.base_url}: "
-            "v2, v3 and v4 routes; Ctrl-C to stop",
-            file=sys.stderr,
-            flush=True,
-        )
+        print(_banner(mock, args), file=sys.stderr, flush=True)
         while not stop.wait(0.5):
             pass
     except KeyboardInterrupt:
@@ -184,6 +234,32 @@ def run(args: argparse.Namespace) -> int:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not interrupt stop
         mock.stop()
     return 0
+
+
+def _banner(mock: MockEndpoint, args: argparse.Namespace) -> str:
+    """What is served, on stderr: one comment line each, the first as it always was."""
+    task = mock.task
+    family, revision = escape(str(task.get("Family"))), escape(str(task.get("Revision")))
+    lines = [
+        f"# serving task {family}:{revision} "
+        f"({mock.environ()['AWS_EXECUTION_ENV']}) on {mock.base_url}: "
+        "v2, v3 and v4 routes; Ctrl-C to stop"
+    ]
+    if args.tags_error is not None:
+        lines.append(
+            f"# taskWithTags: no tags, and on v4 the agent's Errors ({args.tags_error}: "
+            "ecs:ListTagsForResource refused to the instance role)"
+        )
+    elif task.get("Errors"):
+        lines.append("# taskWithTags: the task file's Errors, on v4")
+    if args.tags_latency:
+        lines.append(f"# taskWithTags answers {args.tags_latency:g} s slower")
+    if mock.metadata_file is not None:
+        lines.append(
+            f"# container metadata file: {escape(mock.metadata_file)}, read when "
+            "ECS_LOG_CONTEXT_SOURCE=file (exported); removed when serve stops"
+        )
+    return "\n".join(lines)
 
 
 def _log_requests() -> None:
@@ -203,6 +279,7 @@ def _log_requests() -> None:
 
 def _make_mock(args: argparse.Namespace) -> MockEndpoint:
     """The mock ``serve`` asked for, each problem reported against the option that caused it."""
+    from ..errors import ConfigurationError
     from ..mock import MockEndpoint
 
     options: dict[str, Any] = {
@@ -213,9 +290,18 @@ def _make_mock(args: argparse.Namespace) -> MockEndpoint:
         "latency": args.latency,
         "error_rate": args.error_rate,
         "throttle": not args.no_throttle,
+        "tags_latency": args.tags_latency,
+        "tags_error": args.tags_error,
+        "metadata_file": args.metadata_file,
     }
     try:
         mock = MockEndpoint(**options)
+    except ConfigurationError as exc:
+        # What the parser cannot see: an option that the task's launch type does not have.
+        option = "--" + exc.name.replace("_", "-")
+        raise Failure(
+            2, f"{option} {exc.value!r} cannot be used: expected {exc.accepted}"
+        ) from None
     except ValueError as exc:
         # The numbers were checked by the parser: what is left is the task file's content.
         raise Failure(

@@ -1,9 +1,9 @@
 """The mock endpoint's HTTP server: ``http.server`` plumbing around the agent's routes.
 
 It reads each request into a :class:`~._routes.Request`, adds the injected faults (a delay,
-a share of 500s), records the answer in a :class:`RequestLog` and writes it as Go's
-``net/http`` would: no ``Server`` header, every method answered, keep-alive connections
-closed after five idle seconds.
+a longer one for the tags, a share of 500s), records the answer in a :class:`RequestLog` and
+writes it as Go's ``net/http`` would: no ``Server`` header, every method answered, keep-alive
+connections closed after five idle seconds.
 """
 
 from __future__ import annotations
@@ -91,13 +91,18 @@ class Faults:
     Attributes:
         latency: seconds added to every answer.
         error_rate: fraction (0 to 1) of answers that would be 200 given as the agent's 500.
+        tags_latency: seconds added, on top of ``latency``, to the answers for which the agent
+            asks ECS for the tags (``taskWithTags``): the slow ECS API call behind them.
     """
 
-    __slots__ = ("error_rate", "latency")
+    __slots__ = ("error_rate", "latency", "tags_latency")
 
-    def __init__(self, latency: float = 0.0, error_rate: float = 0.0) -> None:
+    def __init__(
+        self, latency: float = 0.0, error_rate: float = 0.0, tags_latency: float = 0.0
+    ) -> None:
         self.latency = latency
         self.error_rate = error_rate
+        self.tags_latency = tags_latency
 
     def fail(self) -> bool:
         """Whether this answer fails: drawn at random, ``error_rate`` of the time."""
@@ -206,7 +211,7 @@ class _Handler(BaseHTTPRequestHandler):
         )
         faults = server.faults
         result = answer(request, server.served, fail=faults.fail())
-        latency = faults.latency
+        latency = faults.latency + (faults.tags_latency if result.reads_tags else 0.0)
         if latency > 0:
             time.sleep(latency)
         server.log.record(RecordedRequest(self.command, raw_path, result.status))

@@ -98,6 +98,9 @@ class Answer(NamedTuple):
     content_type: str | None
     body: bytes
     headers: tuple[tuple[str, str], ...] = ()
+    reads_tags: bool = False
+    """The agent asked ECS for the tags to build it (a ``taskWithTags`` answer of the task):
+    the answer that the mock's ``tags_latency`` delays."""
 
 
 @dataclass(frozen=True)
@@ -264,9 +267,11 @@ class _Routes:
         if kind == "task_stats":
             return self._ok_or_error(version, kind, "", lambda: self._task_stats(version))
         with_tags = kind == "taskWithTags"
-        return self._ok_or_error(
+        result = self._ok_or_error(
             version, kind, "", lambda: state.task_body(version, with_tags=with_tags)
         )
+        # The agent asks ECS for the tags once it has built the task's answer, not after a 500.
+        return result._replace(reads_tags=with_tags and result.status == 200)
 
     def _ok_or_error(
         self, version: str, kind: str, docker_id: str, body: Callable[[], object]

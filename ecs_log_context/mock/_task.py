@@ -125,6 +125,8 @@ def _task_problem(task: object) -> str:  # noqa: PLR0911
     for key in _TAGS_KEYS:
         if key in task and not isinstance(task[key], dict):
             return f"{key!r} must be an object"
+    if "Errors" in task and not _is_list_of_objects(task["Errors"]):
+        return "'Errors' must be a list of objects (the agent's errors reading the tags)"
     containers = task.get("Containers")
     if not isinstance(containers, list) or not containers:
         return "'Containers' must be a non-empty list"

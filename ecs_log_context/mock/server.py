@@ -11,6 +11,7 @@ in ``_throttle``, the HTTP plumbing, injected faults and request log in ``_http`
 
 from __future__ import annotations
 
+import os
 import shlex
 import threading
 import types
@@ -19,6 +20,12 @@ from typing import Literal
 from ecs_log_context.errors import ConfigurationError
 
 from ._http import MAX_RECORDED, Faults, MetadataServer, RecordedRequest, RequestLog
+from ._instance import (
+    ec2_options,
+    metadata_file_document,
+    remove_metadata_file,
+    write_metadata_file,
+)
 from ._routes import Served
 from ._stats import StatsSource
 from ._task import JSONObject, TaskState, load_sample, load_task_file
@@ -34,7 +41,8 @@ class MockEndpoint:
     """A local ECS task metadata endpoint that answers like the container agent.
 
     It serves one task (a built-in EC2 or Fargate sample, or a JSON file) on the v2, v3 and
-    v4 routes, with synthetic Docker stats, the agent's error answers and its rate limit.
+    v4 routes, with synthetic Docker stats, the agent's error answers and its rate limit;
+    on EC2 it can also answer the agent's tag errors and write the container metadata file.
 
     Example::
 
@@ -49,12 +57,25 @@ class MockEndpoint:
             container, the app and a log router) or ``"FARGATE"``; when ``task_file`` is
             given, only the fallback for ``AWS_EXECUTION_ENV`` when the task has no
             ``LaunchType``.
-        task_file: a JSON file shaped like the v4 ``/task`` answer (``TaskTags`` and
-            ``ContainerInstanceTags`` may be added for ``taskWithTags``), served instead of
-            a sample.
+        task_file: a JSON file shaped like the v4 ``/task`` answer, served instead of a
+            sample. ``TaskTags``, ``ContainerInstanceTags`` and ``Errors`` (the agent's
+            errors reading the tags, a list of objects) may be added: ``taskWithTags``
+            serves them, ``Errors`` on v4 only, as the agent does.
         container_name: ``Name`` of the container that the v3/v4 ``${URI}`` belongs to;
             default: the first container of ``Type`` ``NORMAL``.
         latency: seconds added to every answer.
+        tags_latency: seconds added, on top of ``latency``, to the answers of the task with
+            tags (v4 and v3 ``/taskWithTags``, v2's tags paths), for which the agent asks
+            ECS: only the tags route is slow.
+        tags_error: ``"access-denied"``: ``taskWithTags`` answers as the agent does when
+            ECS refuses its instance role ``ecs:ListTagsForResource``: without
+            ``TaskTags`` and ``ContainerInstanceTags`` and, on v4, with an ``Errors`` array
+            of two ``AccessDeniedException`` (the container instance's tags, the task's),
+            shaped as the agent's. EC2 tasks only. ``None``: the tags are served.
+        metadata_file: a path: :meth:`start` writes there the container metadata file of
+            "this" container (the agent's format, ``MetadataFileStatus`` ``READY``) and
+            :meth:`stop` removes it; :meth:`environ` then names it. EC2 tasks only: the
+            agent writes it on EC2 (``ECS_ENABLE_CONTAINER_METADATA=true``), Fargate never.
         error_rate: fraction (0 to 1) of metadata and stats answers replaced by a 500
             with the agent's error body.
         throttle: limit requests as the agent does: a token bucket per (client IP, URL
@@ -85,6 +106,9 @@ class MockEndpoint:
         rate: float = 40.0,
         burst: int = 60,
         v2_tags_path: Literal["agent", "documented", "both"] = "agent",
+        tags_latency: float = 0.0,
+        tags_error: Literal["access-denied"] | None = None,
+        metadata_file: str | os.PathLike[str] | None = None,
     ) -> None:
         if launch_type not in _LAUNCH_TYPES:
             raise ConfigurationError("launch_type", launch_type, "'EC2' or 'FARGATE'")
@@ -101,12 +125,16 @@ class MockEndpoint:
         self._faults = Faults()
         self.latency = latency
         self.error_rate = error_rate
+        self.tags_latency = tags_latency
         self._host = host
         self._port = port
         task = load_sample(launch_type) if task_file is None else load_task_file(task_file)
-        state = TaskState(task, container_name)
         declared = task.get("LaunchType")
         self._launch_type = declared if isinstance(declared, str) and declared else launch_type
+        task, self._metadata_file = ec2_options(
+            task, self._launch_type, tags_error=tags_error, metadata_file=metadata_file
+        )
+        state = TaskState(task, container_name)
         self._served = Served(
             state=state,
             stats=StatsSource(),
@@ -135,6 +163,17 @@ class MockEndpoint:
         self._faults.latency = float(value)
 
     @property
+    def tags_latency(self) -> float:
+        """Seconds added to the ``taskWithTags`` answers only; may be changed while serving."""
+        return self._faults.tags_latency
+
+    @tags_latency.setter
+    def tags_latency(self, value: float) -> None:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
+            raise ConfigurationError("tags_latency", value, "a number of seconds, 0 or more")
+        self._faults.tags_latency = float(value)
+
+    @property
     def error_rate(self) -> float:
         """Fraction of answers replaced by a 500; may be changed while serving."""
         return self._faults.error_rate
@@ -150,18 +189,26 @@ class MockEndpoint:
     def start(self) -> MockEndpoint:
         """Start serving in a daemon thread; does nothing when already serving.
 
-        After :meth:`stop`, it serves again on the same port.
+        After :meth:`stop`, it serves again on the same port. With ``metadata_file``, the
+        file is written once the address is bound.
 
         Returns:
             The mock itself.
 
         Raises:
-            OSError: the address cannot be bound.
+            OSError: the address cannot be bound, or the metadata file cannot be written
+                (then its ``filename`` is set).
         """
         with self._lifecycle_lock:
             if self._server is not None:
                 return self
             server = MetadataServer((self._host, self._port), self._served, self._faults, self._log)
+            if self._metadata_file is not None:
+                try:
+                    write_metadata_file(self._metadata_file, self.metadata_file_document())
+                except OSError:
+                    server.server_close()
+                    raise
             self._port = server.server_port
             self._server = server
             self._stopped.clear()
@@ -175,7 +222,8 @@ class MockEndpoint:
         return self
 
     def stop(self) -> None:
-        """Stop serving, close open connections and the socket; does nothing when stopped."""
+        """Stop serving, close open connections and the socket, remove the metadata file;
+        does nothing when stopped."""
         with self._lifecycle_lock:
             server, thread = self._server, self._thread
             self._server = None
@@ -187,6 +235,8 @@ class MockEndpoint:
             server.server_close()
             if thread is not None:
                 thread.join()
+            if self._metadata_file is not None:
+                remove_metadata_file(self._metadata_file)
             self._stopped.set()
 
     def serve_forever(self) -> None:
@@ -260,20 +310,32 @@ class MockEndpoint:
         """The base URL of the v2 routes, for ``ECS_LOG_CONTEXT_V2_ENDPOINT``."""
         return self.base_url
 
+    @property
+    def metadata_file(self) -> str | None:
+        """The absolute path of the container metadata file written, or ``None``."""
+        return self._metadata_file
+
     def environ(self) -> dict[str, str]:
         """The environment variables a task container would see, pointing at this mock.
 
         Returns:
             ``ECS_CONTAINER_METADATA_URI_V4``, ``ECS_CONTAINER_METADATA_URI``,
-            ``ECS_LOG_CONTEXT_V2_ENDPOINT`` and ``AWS_EXECUTION_ENV``.
+            ``ECS_LOG_CONTEXT_V2_ENDPOINT`` and ``AWS_EXECUTION_ENV``; with
+            ``metadata_file``, also ``ECS_CONTAINER_METADATA_FILE`` and
+            ``ECS_LOG_CONTEXT_SOURCE=file``: with the endpoint's variables set, the library
+            would read v4 first, so the file is only read when asked for.
         """
         execution_env = "AWS_ECS_FARGATE" if self._launch_type == "FARGATE" else "AWS_ECS_EC2"
-        return {
+        variables = {
             "ECS_CONTAINER_METADATA_URI_V4": self.v4_uri,
             "ECS_CONTAINER_METADATA_URI": self.v3_uri,
             "ECS_LOG_CONTEXT_V2_ENDPOINT": self.v2_endpoint,
             "AWS_EXECUTION_ENV": execution_env,
         }
+        if self._metadata_file is not None:
+            variables["ECS_CONTAINER_METADATA_FILE"] = self._metadata_file
+            variables["ECS_LOG_CONTEXT_SOURCE"] = "file"
+        return variables
 
     def export_lines(self) -> list[str]:
         """:meth:`environ` as shell lines, ``export NAME=value``, values quoted for the shell."""
@@ -285,6 +347,22 @@ class MockEndpoint:
     def task(self) -> JSONObject:
         """The task served (v4 shape, tags included); changes show from the next answer."""
         return self._served.state.task
+
+    def metadata_file_document(self) -> JSONObject:
+        """The metadata file of "this" container from :attr:`task` as it is now (READY)."""
+        state = self._served.state
+        return metadata_file_document(state.task, state.own)
+
+    def write_metadata_file(self) -> None:
+        """Write the metadata file again, from :attr:`task` as it is now.
+
+        Raises:
+            RuntimeError: the mock has no ``metadata_file``.
+            OSError: the file cannot be written.
+        """
+        if self._metadata_file is None:
+            raise RuntimeError("the mock endpoint has no metadata_file")
+        write_metadata_file(self._metadata_file, self.metadata_file_document())
 
     @property
     def own_container_docker_id(self) -> str:
