@@ -34,6 +34,12 @@ if TYPE_CHECKING:
 __all__ = ["DEFAULT_MAX_BYTES", "MetadataClient"]
 
 DEFAULT_MAX_BYTES = 4 * 1024 * 1024
+# A 429 is the agent's token bucket (ECS_TASK_METADATA_RPS_LIMIT on the instance, by default
+# 40 requests a second, bursts of 60).
+_THROTTLED = (
+    "the agent is throttling requests (by default past 40 a second, bursts of 60): "
+    "back off before asking again"
+)
 _DOCKER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
 _KINDS = ("v4", "v3", "v2", "file")
 _ModelT = TypeVar("_ModelT", TaskMetadata, ContainerMetadata)
@@ -332,7 +338,10 @@ class MetadataClient:
                 status, headers, body = self._fetch(what, url, deadline)
             except httpx.TimeoutException as exc:
                 raise MetadataUnavailableError(
-                    what, url, f"no answer within {self.timeout:g} s ({type(exc).__name__})"
+                    what,
+                    url,
+                    f"no answer within {self.timeout:g} s ({type(exc).__name__}); the timeout "
+                    f"is ECS_LOG_CONTEXT_TIMEOUT={self.timeout:g}, a slow agent needs more",
                 ) from None
             except httpx.ConnectError as exc:
                 raise MetadataUnavailableError(what, url, f"cannot connect: {exc}") from None
@@ -352,7 +361,8 @@ class MetadataClient:
                     what, url, status, f"redirect to {printable(target)} not followed"
                 )
             if status == 429:
-                raise MetadataThrottledError(what, url, f"HTTP 429: {_agent_message(body)}")
+                said = _agent_message(body).rstrip(".")
+                raise MetadataThrottledError(what, url, f"HTTP 429: {said}; {_THROTTLED}")
             if status >= 300:
                 raise MetadataHTTPError(what, url, status, _agent_message(body))
             try:
@@ -378,7 +388,10 @@ class MetadataClient:
                     )
                 if time.monotonic() > deadline:
                     raise MetadataUnavailableError(
-                        what, url, f"the answer took over {2 * self.timeout:g} s"
+                        what,
+                        url,
+                        f"the answer took over {2 * self.timeout:g} s (twice the timeout, "
+                        f"ECS_LOG_CONTEXT_TIMEOUT={self.timeout:g})",
                     )
                 chunks.append(chunk)
             return response.status_code, response.headers, b"".join(chunks)

@@ -306,6 +306,7 @@ def test_serve_latency_makes_show_fail_with_a_timeout() -> None:
     assert [
         "ecs-log-context show: task metadata from "
         f"{exports['ECS_CONTAINER_METADATA_URI_V4']}/task: no answer within 0.2 s (ReadTimeout)"
+        "; the timeout is ECS_LOG_CONTEXT_TIMEOUT=0.2, a slow agent needs more"
     ] == result.stderr.splitlines()
 
 

@@ -214,6 +214,20 @@ def test_throttled(loopback: LoopbackServer) -> None:
     with pytest.raises(MetadataThrottledError, match="maximum request limit") as caught:
         MetadataClient("v4", loopback.url + V4_ID).task()
     assert isinstance(caught.value, MetadataUnavailableError)
+    # What a 429 means, said to whoever reads the log line or status().
+    assert "HTTP 429: You have reached maximum request limit; the agent is throttling" in str(
+        caught.value
+    )
+    assert "back off before asking again" in str(caught.value)
+
+
+def test_a_timeout_names_the_variable_and_its_value(loopback: LoopbackServer) -> None:
+    """A timeout says which setting to raise, and what it is now."""
+    loopback.route(V4_ID + "/task", Reply(200, "{}", "application/json", fault="hang"))
+    with pytest.raises(MetadataUnavailableError) as caught:
+        MetadataClient("v4", loopback.url + V4_ID, timeout=0.2).task()
+    assert "no answer within 0.2 s" in str(caught.value)
+    assert "the timeout is ECS_LOG_CONTEXT_TIMEOUT=0.2" in str(caught.value)
 
 
 def test_connection_refused() -> None:
