@@ -1,12 +1,63 @@
-"""The test matrix: `nox` runs the tests on Python 3.10 to 3.13, the linters and the gate."""
+"""The test matrix: `nox` runs the tests on Python 3.10 to 3.13, the linters and the gate.
+
+nox looks for ``python3.10`` ... ``python3.13`` on PATH, where pyenv's shims answer only for the
+versions it has selected: on a new machine with all four installed by pyenv, it would find one
+and skip the others with a line easy to miss. So this file finds each installed interpreter
+itself (pyenv's and uv's own directories, then PATH without the shims), puts it on PATH, and
+says which are missing.
+"""
 
 from __future__ import annotations
+
+import glob
+import os
+import re
+import shutil
+import sys
+import tempfile
+from pathlib import Path
 
 import nox
 
 nox.options.sessions = ["lint", "tests", "bench"]
 nox.options.reuse_existing_virtualenvs = True
 PYTHONS = ["3.10", "3.11", "3.12", "3.13"]
+
+
+def _version_key(path: Path) -> tuple[int, ...]:
+    return tuple(int(part) for part in re.findall(r"\d+", path.parent.parent.name))
+
+
+def _find_interpreters() -> None:
+    """Put every installed Python of `PYTHONS` on PATH; say on stderr which are not installed."""
+    path = [entry for entry in os.environ.get("PATH", "").split(os.pathsep) if entry]
+    real = os.pathsep.join(entry for entry in path if "/shims" not in entry)
+    roots = [
+        Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions",
+        Path(os.environ.get("UV_PYTHON_INSTALL_DIR", Path.home() / ".local/share/uv/python")),
+    ]
+    found: list[str] = []
+    for version in PYTHONS:
+        name = f"python{version}"
+        candidates = [
+            Path(candidate)
+            for root in roots
+            for pattern in (f"{version}.*/bin/{name}", f"cpython-{version}.*/bin/{name}")
+            for candidate in glob.glob(str(root / pattern))
+        ]
+        if candidates:  # pyenv's or uv's builds first: the ones a developer installed for this
+            found.append(str(max(candidates, key=_version_key).parent))
+        elif not shutil.which(name, path=real):
+            print(
+                f"noxfile: Python {version} is not installed (not on PATH, nor in pyenv's or uv's"
+                f" versions): its tests are skipped; `pyenv install {version}` adds it",
+                file=sys.stderr,
+            )
+    if found:
+        os.environ["PATH"] = os.pathsep.join([*found, *path])
+
+
+_find_interpreters()
 
 
 @nox.session(python=PYTHONS)
@@ -18,15 +69,20 @@ def tests(session: nox.Session) -> None:
 
 @nox.session(python="3.11")
 def lint(session: nox.Session) -> None:
-    """ruff and mypy --strict."""
+    """ruff, mypy --strict, and twine check of the built distributions."""
     session.install("-e", ".[test]")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
     session.run("mypy")
+    # The package's long description, as PyPI will render it.
+    session.install("build", "twine")
+    with tempfile.TemporaryDirectory() as dist:
+        session.run("python", "-m", "build", "--outdir", dist, silent=True)
+        session.run("twine", "check", "--strict", *glob.glob(os.path.join(dist, "*")))
 
 
 @nox.session(python="3.11")
 def bench(session: nox.Session) -> None:
     """The benchmark gate in its short mode, with loose bars: fails on gross regressions."""
-    session.install("-e", ".[all]", "cachetools")
+    session.install("-e", ".[all]", "cachetools", "orjson", "msgspec")
     session.run("python", "-m", "benchmarks", "--quick", "--check", *session.posargs)

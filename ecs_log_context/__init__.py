@@ -96,9 +96,7 @@ def __getattr__(name: str) -> Any:
     if name == "__all__":
         # `from ecs_log_context import *` asks for it: without an extra, its names are left
         # out (asking for one by name says which extra it needs).
-        public = [
-            n for n in _PUBLIC if n not in _EXTRAS or all(map(_installed, _EXTRAS[n][0]))
-        ]
+        public = [n for n in _PUBLIC if n not in _EXTRAS or all(map(_installed, _EXTRAS[n][0]))]
         globals()["__all__"] = public
         return public
     if name in _LAZY:
