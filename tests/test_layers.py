@@ -41,16 +41,19 @@ LAYERS: dict[str, int] = {
     "_source": 1,
     "_settings": 1,
     "_fields": 1,
+    "_reasons": 1,
     "_own_container": 1,
     "_arn": 1,
     "_image": 1,
     "_urls": 1,
     "_metadata_file": 1,
     "_usage": 1,
+    "_suggest": 1,
     # beneath everything
     "errors": 0,
     "_text": 0,
     "_version": 0,
+    "_debug": 0,
 }
 # Beside the layers, using the public names: the package's face, the command line, the mock,
 # and the start-up hook of `ecs-log-context run`.
