@@ -1,7 +1,8 @@
-"""``python -m benchmarks [--quick] [--check] [--only GROUPS] [--json PATH]``.
+"""``python -m benchmarks [--quick] [--check] [--only GROUPS] [--json PATH] [--markdown PATH]``.
 
 Prints a table per group and the gate's checks, writes every figure as JSON; with
-``--check``, exits 1 when a check passes its bar (the bars of ``--quick`` are loose, for CI).
+``--check``, exits 1 when a check is over its bar (the bars of ``--quick`` are loose, for CI);
+with ``--markdown``, writes benchmarks/README.md from the run (see `_markdown`).
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 import time
 from collections.abc import Callable
@@ -121,7 +123,23 @@ def main(argv: list[str] | None = None) -> int:
         default=ROOT / "benchmarks" / "results.json",
         help="where to write the results (default: benchmarks/results.json)",
     )
+    parser.add_argument(
+        "--markdown",
+        type=Path,
+        help="write this Markdown file from the run (benchmarks/README.md), keeping the other"
+        " Pythons' blocks",
+    )
+    parser.add_argument(
+        "--python-label",
+        default=f"{sys.version_info.major}.{sys.version_info.minor}",
+        help="the block of --markdown's per-version section this run replaces (default: X.Y)",
+    )
     args = parser.parse_args(argv)
+    if not re.fullmatch(r"[A-Za-z0-9._+-]+", args.python_label):
+        parser.error(f"--python-label {args.python_label!r}: letters, digits and . _ + - only")
+    running = f"{sys.version_info.major}.{sys.version_info.minor}"
+    if args.markdown is not None and args.python_label.split("-")[0] != running:
+        print(f"warning: --python-label {args.python_label} on CPython {running}", file=sys.stderr)
     names = list(GROUPS)
     if args.only:
         names = [name.strip() for name in args.only.split(",") if name.strip()]
@@ -161,6 +179,19 @@ def main(argv: list[str] | None = None) -> int:
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(document, indent=2, default=str) + "\n", encoding="utf-8")
     print(f"results written to {args.json}")
+    if args.markdown is not None:
+        from ._markdown import write_markdown
+
+        write_markdown(
+            args.markdown,
+            label=args.python_label,
+            env=env,
+            mode=mode,
+            results=results,
+            elapsed=elapsed,
+            load_end=load,
+        )
+        print(f"{args.markdown} written (block {args.python_label})")
     return 1 if args.check and failed else 0
 
 

@@ -24,22 +24,31 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# Bars of the gate: the targets (full mode), and the loose ones CI uses (--quick).
+# Bars of the gate. Full mode: the targets of issue #15, each ratio an overhead divided by the
+# overhead of its limit (see `per_record`), held at its median. Quick mode (CI, a loaded 2-core
+# machine, a few seconds per group) must never flake: its bars are loose, and each figure is
+# held at its optimistic end, where noise cannot push it (a ratio at the low end of its 90%
+# bootstrap interval, the import at its fastest run): a run fails only when even that end is
+# over the bar, as a gross regression (a lost fast path, a slow import) puts it. On a loaded
+# 2-core machine one quick run measured the filter's median at 1.94x its limit, its interval
+# -46..9.9: a median bar of 1.5 flakes there.
 BARS = {
     "full": {
-        "ratio": 1.10,
-        "formatter_ratio": 1.10,
-        "loguru_ratio": 1.10,
-        "disabled_ns": 50.0,
-        "import_ms": 15.0,
+        "processor_ratio": 1.05,  # EcsContextProcessor / a bare event_dict.update processor
+        "filter_ratio": 1.05,  # EcsContextFilter / a bare record.__dict__.update filter
+        "formatter_ratio": 1.00,  # each Ecs*Formatter / its class with static_fields=fields
+        "install_ratio": 1.10,  # install() / a bare makeRecord wrapper
+        "loguru_ratio": 1.10,  # EcsContextPatcher / a bare patcher function
+        "disabled_ns": 20.0,  # off ECS or disabled, over a no-op of the same kind
+        "import_ms": 15.0,  # import ecs_log_context after logging and typing, median
     },
-    # The formatter against static_fields measured 1.05x to 1.61x from run to run on a loaded
-    # 2-core machine (a gap not yet understood): CI's bar only catches a gross regression.
-    # A loguru record costs ~25 us and the patchers ~0.7 us of it: their ratio swung from 0.89x
-    # to 1.64x between quick runs of the same code, so CI's bar is looser still.
+    # A loguru record costs ~25 us and the patchers ~0.8 us of it: their median ratio swung from
+    # 0.89x to 1.64x between quick runs of the same code, so CI's bar for it is looser still.
     "quick": {
-        "ratio": 1.50,
-        "formatter_ratio": 2.00,
+        "processor_ratio": 1.50,
+        "filter_ratio": 1.50,
+        "formatter_ratio": 1.50,
+        "install_ratio": 1.50,
         "loguru_ratio": 2.00,
         "disabled_ns": 150.0,
         "import_ms": 40.0,
@@ -52,6 +61,7 @@ class Mode:
     """How long and how big: the full mode, or the short one CI runs."""
 
     name: str  # "full" or "quick"
+    optimistic: bool  # checks hold a figure's optimistic end (low end, fastest run), not its median
     seconds_per_group: float  # timing budget of each per-record group
     batch: int  # records per sample
     import_runs: int
@@ -67,34 +77,52 @@ class Mode:
         return BARS[self.name]
 
 
-FULL = Mode("full", 40.0, 100, 21, 15, 200, 64, 2.0, 1_000_000, 1_000)
-QUICK = Mode("quick", 4.0, 100, 7, 4, 40, 16, 1.0, 100_000, 100)
+FULL = Mode("full", False, 40.0, 100, 21, 15, 200, 64, 2.0, 1_000_000, 1_000)
+QUICK = Mode("quick", True, 4.0, 100, 7, 4, 40, 16, 1.0, 100_000, 100)
 
 
 @dataclass
 class Check:
-    """One figure held to a bar: ``value <= bar`` passes (or ``value`` is True for a flag)."""
+    """One figure held to a bar: ``value <= bar`` passes (or ``value`` is True for a flag).
+
+    ``low`` is the figure's optimistic end (the low end of a ratio's 90% interval, an import's
+    fastest run); with ``on_low`` (the quick mode), ``low <= bar`` passes.
+    """
 
     name: str
     value: float | bool
     bar: float | bool
     unit: str = ""
+    low: float | None = None
+    on_low: bool = False
+
+    @property
+    def judged(self) -> float | bool:
+        """The figure held to the bar."""
+        return self.low if self.on_low and self.low is not None else self.value
 
     @property
     def ok(self) -> bool:
         if isinstance(self.bar, bool):
             return bool(self.value) is self.bar
-        return float(self.value) <= self.bar
+        return float(self.judged) <= self.bar
 
     def describe(self) -> str:
         if isinstance(self.bar, bool):
             return f"{self.value} (want {self.bar})"
-        return f"{_num(float(self.value))}{self.unit} (bar {_num(float(self.bar))}{self.unit})"
+        text = f"{_num(float(self.value))}{self.unit}"
+        bar = f"bar {_num(float(self.bar))}{self.unit}"
+        if self.low is None:
+            return f"{text} ({bar})"
+        held = "optimistic end" if self.on_low else "median"
+        return f"{text}, optimistic end {_num(self.low)}{self.unit} ({bar} on the {held})"
 
     def to_json(self) -> dict[str, Any]:
         return {
             "name": self.name,
             "value": self.value,
+            "low": self.low,
+            "judged": "low" if self.on_low and self.low is not None else "value",
             "bar": self.bar,
             "unit": self.unit,
             "ok": self.ok,
@@ -286,8 +314,11 @@ def environment() -> dict[str, Any]:
                 "ecs-log-context",
                 "structlog",
                 "python-json-logger",
-                "cachetools",
+                "loguru",
+                "orjson",
+                "msgspec",
                 "httpx",
+                "cachetools",
             )
         },
     }

@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ._harness import GroupResult, Mode, NullStream, Timing, interleaved
-from .per_record import _per_record_result
+from .per_record import Gate, _per_record_result
 
 # What the records carry besides the fields: what each variant's formatter renders.
 FORMAT = "%(levelname)s %(name)s %(message)s"
@@ -200,7 +200,7 @@ def install_group(mode: Mode) -> GroupResult:
         title=f"Per record, install() (logging, StreamHandler, Formatter({FORMAT!r}))",
         timing=main,
         limit=LIMIT,
-        gated={"+ install()": ("install() / limit", LIMIT)},
+        gated={"+ install()": Gate("install() / limit", LIMIT, "install_ratio")},
         mode=mode,
     )
     _add_slow_path(result, timing, extra)

@@ -17,7 +17,7 @@ from importlib import metadata
 from typing import Any
 
 from ._harness import GroupResult, Mode, interleaved
-from .per_record import _per_record_result
+from .per_record import Gate, _per_record_result
 
 LIMIT = "+ bare patcher function (limit)"
 
@@ -102,9 +102,8 @@ def loguru_group(mode: Mode) -> GroupResult:
         title="Per record, loguru (a function sink doing nothing, format='{message}')",
         timing=timing,
         limit=LIMIT,
-        gated={"+ EcsContextPatcher": ("patcher / limit", LIMIT)},
+        gated={"+ EcsContextPatcher": Gate("patcher / limit", LIMIT, "loguru_ratio")},
         mode=mode,
-        bar_name="loguru_ratio",
     )
     version = metadata.version("loguru")
     result.data["loguru"] = version
