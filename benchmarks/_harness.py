@@ -129,6 +129,15 @@ class Check:
         }
 
 
+def ratio_text(value: float, bar: float) -> str:
+    """A ratio to two decimals, up to four where fewer would show it equal to its bar."""
+    for digits in (2, 3, 4):
+        text = f"{value:.{digits}f}"
+        if text != f"{bar:.{digits}f}" or value == bar:
+            break
+    return text + "x"
+
+
 def _num(value: float) -> str:
     if value == int(value) and (abs(value) >= 1 or value == 0):
         return f"{value:.0f}"

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ._harness import Check, GroupResult, Mode
+from ._harness import Check, GroupResult, Mode, ratio_text
 
 # A run's block in "Per Python version".
 _BLOCK = re.compile(
@@ -121,7 +121,7 @@ def _gated_row(
     entry = group.data["variants"][variant]
     gate = entry["gate"]
     low, high = gate["interval_90"]
-    ratio = f"{gate['ratio']:.2f}x {versus} [{low:.2f}..{high:.2f}]"
+    ratio = f"{ratio_text(gate['ratio'], gate['bar'])} {versus} [{low:.2f}..{high:.2f}]"
     if gate["reference"] != entry["limit"]:
         ratio = f"{entry['ratio_to_limit']:.2f}x {_limit_name(entry['limit'])}, " + ratio
     return [
@@ -549,7 +549,9 @@ def write_markdown(
         "the limit's overhead, the limit being the least code that adds the very same six",
         "fields (the default group, flat style, fetched from the package's mock), with a 90%",
         "bootstrap interval over the rounds in brackets. So 1.00x is the cost of the fields",
-        "themselves, most of it serialising six more keys.",
+        "themselves, most of it serialising six more keys. The interval is that of one",
+        "process: a fresh process of the same code (its own memory layout) can land a few",
+        "hundredths to a tenth or more away, so read a ratio near its target over several runs.",
         "",
     ]
     for result in results:

@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
-from ._harness import Check, GroupResult, Mode, NullStream, Timing, interleaved
+from ._harness import Check, GroupResult, Mode, NullStream, Timing, interleaved, ratio_text
 
 # python-json-logger's usual format: time, level, logger and message.
 JSON_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
@@ -571,7 +571,9 @@ def _per_record_result(
                 Check(f"{name}: {gate.label}", gated_ratio, bar, "x", low, mode.optimistic)
             )
             if gate.reference != limits[baseline]:
-                shown += f" ({gated_ratio:.2f}x {gate.versus or gate.reference})"
+                shown += f" ({ratio_text(gated_ratio, bar)} {gate.versus or gate.reference})"
+            else:
+                shown = ratio_text(gated_ratio, bar)
             shown += f" [{low:.2f}..{high:.2f}]"
             bar_text = f"{bar:.2f}x"
         variants[variant] = entry
