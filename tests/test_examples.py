@@ -262,6 +262,9 @@ def run_gunicorn(env: dict[str, str], tmp: Path) -> Fleet:
             pids |= two_workers(port)
             for number in range(5):
                 pids.add(served_by(f"{url}/orders/{number}"))
+            # Two workers answering is not all of them up: a SIGTERM that reaches one still
+            # starting is ignored, and the arbiter waits its 30 s graceful timeout for it.
+            wait_for_workers(process, err_path, deadline)
         finally:
             process.send_signal(signal.SIGTERM)
             try:
