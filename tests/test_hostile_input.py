@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from ecs_log_context import (
@@ -39,7 +39,14 @@ from ecs_log_context.errors import ConfigurationError
 from ecs_log_context.mock.server import MockEndpoint
 
 from .capture import RecordCapture, library_records
-from .documents import ENDPOINT_ID, V4_CONTAINER, V4_TASK, V4_TASK_ARN, healthy_routes
+from .documents import (
+    ENDPOINT_ID,
+    V4_CONTAINER,
+    V4_TASK,
+    V4_TASK_ARN,
+    fixture_json,
+    healthy_routes,
+)
 from .loopback import LoopbackServer, Reply, json_reply
 
 PREFIX = f"/v4/{ENDPOINT_ID}"
@@ -672,6 +679,14 @@ def test_arbitrary_json_end_to_end_is_a_model_or_a_metadata_error() -> None:
             max_examples=150,
             deadline=None,
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+        )
+        # Real answers too, whatever the random draws: both outcomes are always exercised.
+        @example(task=V4_TASK, container=V4_CONTAINER, tags=False)
+        @example(task=V4_TASK, container=V4_CONTAINER, tags=True)
+        @example(
+            task=fixture_json("v4_task_fargate_awsdocs.json"),
+            container=fixture_json("v4_task_fargate_awsdocs.json")["Containers"][0],
+            tags=False,
         )
         @given(task=task_like(), container=container_like(), tags=st.booleans())
         def check(task: object, container: object, tags: bool) -> None:
