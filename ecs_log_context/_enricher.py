@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, MutableMapping
 from typing import TYPE_CHECKING, Any
 
@@ -12,7 +13,17 @@ from .context import EcsContext
 if TYPE_CHECKING:
     from ._snapshot import Snapshot
 
-__all__ = ["Enricher", "Fields"]
+__all__ = ["STOCK", "Enricher", "Fields", "holds_no_stock_name"]
+
+# A record as LogRecord makes it has these attributes and no others: a record with no more
+# holds no key of the fields (a rename to one is refused), so its length is the whole check.
+STOCK_NAMES = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None)))
+STOCK = len(STOCK_NAMES)
+
+
+def holds_no_stock_name(fields: Fields) -> bool:
+    """No key of `fields`, nor one that holds a key of them, is a stock record attribute."""
+    return STOCK_NAMES.isdisjoint(fields) and STOCK_NAMES.isdisjoint(fields.outer)
 
 
 class Fields(dict[str, Any]):

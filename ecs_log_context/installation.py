@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from . import _held_records
-from ._enricher import Enricher, Fields
+from ._enricher import STOCK, Enricher, Fields, holds_no_stock_name
 from .context import EcsContext
 
 __all__ = ["install", "installed", "uninstall"]
@@ -36,10 +36,6 @@ class _State:
 _state = _State()
 
 
-# A record as LogRecord makes it has these attributes and no others: none is a field's key
-# (a rename to one is refused), so a record with no more needs no check before the update.
-_STOCK_NAMES = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None)))
-_STOCK = len(_STOCK_NAMES)
 _STDLIB_MAKE_RECORD = logging.Logger.__dict__["makeRecord"]
 
 
@@ -60,12 +56,7 @@ class _RecordEnricher(Enricher):
 
     def _set_fields(self, fields: Fields | None) -> None:
         flat = None
-        if (
-            fields is not None
-            and self._settings.style != "nested"
-            and _STOCK_NAMES.isdisjoint(fields)
-            and _STOCK_NAMES.isdisjoint(fields.outer)
-        ):
+        if fields is not None and self._settings.style != "nested" and holds_no_stock_name(fields):
             flat = dict(fields)
         self._flat = flat
         self._fields = fields
@@ -176,7 +167,7 @@ def _enriching(previous: _MakeRecord, enricher: _RecordEnricher) -> _MakeRecord:
     Where ``previous`` is the standard library's own, its six lines (the same on 3.10 to
     3.13) are written out here instead of called: one Python call fewer per record.
     """
-    stock = _STOCK
+    stock = STOCK
     if previous is _STDLIB_MAKE_RECORD:
 
         def makeRecord(  # noqa: PLR0917 -- the signature of the method it replaces

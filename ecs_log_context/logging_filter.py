@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 
-from ._enricher import Enricher, Fields
+from ._enricher import STOCK, Enricher, Fields, holds_no_stock_name
 from .context import EcsContext
 
 __all__ = ["EcsContextFilter"]
@@ -81,7 +81,7 @@ class EcsContextFilter(Enricher, logging.Filter):
             and not self.name
             and not self._settings.overwrite
             and self._settings.style != "nested"
-            and _STOCK_NAMES.isdisjoint(fields.guard)
+            and holds_no_stock_name(fields)
         ):
             plain = dict(fields)
         self._plain = plain
@@ -94,7 +94,7 @@ class EcsContextFilter(Enricher, logging.Filter):
             attributes = record.__dict__
             # A record with a stock record's attributes only holds no key of the fields:
             # no other check is needed before the update.
-            if len(attributes) == _STOCK:
+            if len(attributes) == STOCK:
                 attributes.update(plain)
                 return True
         elif plain is not None:
@@ -135,8 +135,3 @@ class _NestedEcsContextFilter(EcsContextFilter):
         if fields:
             fields.add_to(record.__dict__, fields.for_record())
         return True
-
-
-# A record as LogRecord makes it has these attributes and no others.
-_STOCK_NAMES = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None)))
-_STOCK = len(_STOCK_NAMES)
