@@ -9,6 +9,8 @@ import logging
 import os
 import select
 import signal
+import subprocess
+import sys
 import time
 import traceback
 from collections.abc import Callable
@@ -25,9 +27,11 @@ __all__ = [
     "base_environ",
     "enriched",
     "is_ecs_or_proxy",
+    "last_json",
     "log_through_inherited_filter",
     "log_until_enriched",
     "run_in_fork",
+    "run_python",
 ]
 
 DEFAULT_KEYS = (
@@ -52,6 +56,31 @@ def base_environ(**extra: str) -> dict[str, str]:
     environ = {name: value for name, value in os.environ.items() if not is_ecs_or_proxy(name)}
     environ.update(extra)
     return environ
+
+
+def run_python(
+    *args: str, environ: dict[str, str] | None = None, timeout: float = 60.0
+) -> subprocess.CompletedProcess[str]:
+    """``python ARGS`` in a child with `environ` (by default `base_environ()`); its output.
+
+    Raises:
+        AssertionError: it exited non-zero (with the end of its stderr).
+    """
+    done = subprocess.run(
+        [sys.executable, *args],
+        env=base_environ() if environ is None else environ,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    assert 0 == done.returncode, done.stderr[-3000:]
+    return done
+
+
+def last_json(done: subprocess.CompletedProcess[str]) -> Any:
+    """The last line a child printed, as JSON."""
+    return json.loads(done.stdout.splitlines()[-1])
 
 
 def enriched(record: dict[str, Any], mock: MockEndpoint) -> bool:

@@ -30,7 +30,7 @@ import pytest
 
 from ecs_log_context.mock.server import MockEndpoint
 
-from .child_processes import base_environ, enriched
+from .child_processes import base_environ, enriched, last_json, run_python
 
 APPS = Path(__file__).resolve().parent / "apps"
 PYTHON = sys.executable
@@ -255,16 +255,7 @@ def test_green_threads_logging_at_startup_wait_for_the_first_answer(
         ECS_LOG_CONTEXT_TIMEOUT="5",
         PYTHONWARNINGS="ignore",  # eventlet's deprecation notice
     )
-    done = subprocess.run(
-        [PYTHON, str(APPS / "green_startup.py"), lib, order],
-        env=environ,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert 0 == done.returncode, done.stderr[-3000:]
-    result = json.loads(done.stdout.splitlines()[-1])
+    result = last_json(run_python(str(APPS / "green_startup.py"), lib, order, environ=environ))
     arns = result["arns"]
     assert 6 == len(arns), result
     bare = sum(arn != mock.task["TaskARN"] for arn in arns)
