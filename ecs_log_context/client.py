@@ -9,10 +9,11 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
-from urllib.parse import unquote, urljoin, urlsplit
 
+from ._cache import DEFAULT_STATS_CACHE_TTL, RouteCache, check_ttl
+from ._http import Transport
 from ._metadata_file import read_metadata_file
 from ._own_container import OwnContainerIds, read_own_container_ids, resolve_own_container
 from ._settings import DEFAULT_V2_ENDPOINT, ContextSettings
@@ -22,48 +23,19 @@ from .errors import (
     ConfigurationError,
     InvalidMetadataError,
     MetadataHTTPError,
-    MetadataThrottledError,
     MetadataUnavailableError,
-    printable,
 )
 from .models import ContainerMetadata, ContainerStats, TaskMetadata, parse_task_stats
 
 if TYPE_CHECKING:
     import httpx
 
-__all__ = ["DEFAULT_MAX_BYTES", "MetadataClient"]
+__all__ = ["DEFAULT_MAX_BYTES", "DEFAULT_STATS_CACHE_TTL", "MetadataClient"]
 
 DEFAULT_MAX_BYTES = 4 * 1024 * 1024
-# A 429 is the agent's token bucket (ECS_TASK_METADATA_RPS_LIMIT on the instance, by default
-# 40 requests a second, bursts of 60).
-_THROTTLED = (
-    "the agent is throttling requests (by default past 40 a second, bursts of 60): "
-    "back off before asking again"
-)
 _DOCKER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
 _KINDS = ("v4", "v3", "v2", "file")
 _ModelT = TypeVar("_ModelT", TaskMetadata, ContainerMetadata)
-
-
-def _agent_message(body: bytes) -> str:
-    """The agent's error bodies are JSON-encoded strings; anything else is shown as text."""
-    text = body[:4096].decode("utf-8", "replace")
-    try:
-        decoded = json.loads(text)
-    except (ValueError, RecursionError):  # deep nesting exhausts the parser's stack
-        decoded = text
-    return printable(decoded.strip() if isinstance(decoded, str) else text.strip())
-
-
-def _is_clean_path(path: str) -> bool:
-    segments = path.split("/")[1:]
-    return (
-        path.startswith("/")
-        and "" not in segments[:-1]
-        and "." not in segments
-        and ".." not in segments
-        and "credentials" not in unquote(path).lower()
-    )
 
 
 class MetadataClient:
@@ -80,9 +52,17 @@ class MetadataClient:
             (``ECS_LOG_CONTEXT_CONTAINER_NAME``).
         max_bytes: the largest response body accepted.
         cgroup_path, mountinfo_path, hostname: where v2 finds this container's Docker ID.
+        cache_ttl: seconds each route's answer is kept and given again (0, the default: every
+            call is a request), for code that asks per request: the agent answers about 40
+            requests a second. Callers asking a route at once share one request; a failure
+            is not kept.
+        stats_cache_ttl: the same for the stats routes; by default the shorter of
+            ``cache_ttl`` and `DEFAULT_STATS_CACHE_TTL` (1 s): Docker samples every second.
+        timer: the cache's clock, ``time.monotonic`` by default.
 
     Raises:
-        ConfigurationError: an unknown source, or a URL that cannot be used.
+        ConfigurationError: an unknown source, a URL that cannot be used, or a cache TTL that
+            is not a number of seconds.
         NoMetadataSourceError: no URL given and the source's variable is not set.
     """
 
@@ -97,7 +77,16 @@ class MetadataClient:
         cgroup_path: str = "/proc/self/cgroup",
         mountinfo_path: str = "/proc/self/mountinfo",
         hostname: str | None = None,
+        cache_ttl: float = 0.0,
+        stats_cache_ttl: float | None = None,
+        timer: Callable[[], float] = time.monotonic,
     ) -> None:
+        cache_ttl = check_ttl("cache_ttl", cache_ttl)
+        if stats_cache_ttl is None:
+            stats_cache_ttl = min(cache_ttl, DEFAULT_STATS_CACHE_TTL)
+        stats_cache_ttl = check_ttl("stats_cache_ttl", stats_cache_ttl)
+        if not callable(timer):
+            raise ConfigurationError("timer", timer, "a function returning seconds")
         if source not in _KINDS:
             raise ConfigurationError("source", source, "one of " + ", ".join(_KINDS))
         if url is None:
@@ -117,8 +106,12 @@ class MetadataClient:
         self.container_name = container_name
         self.max_bytes = max_bytes
         self._identity_paths = (cgroup_path, mountinfo_path, hostname)
+        self.cache_ttl = cache_ttl
+        self.stats_cache_ttl = stats_cache_ttl
         self._own_ids: OwnContainerIds | None = None
-        self._http: httpx.Client | None = None
+        self._transport = Transport(url, timeout=timeout, max_bytes=max_bytes)
+        self._cache = RouteCache(cache_ttl, timer) if cache_ttl else None
+        self._stats_cache = RouteCache(stats_cache_ttl, timer) if stats_cache_ttl else None
         self._v2_tags_path: str | None = None
 
     @classmethod
@@ -151,10 +144,17 @@ class MetadataClient:
         self.close()
 
     def close(self) -> None:
-        """Close the HTTP connections (the client can still be used: it reopens them)."""
-        http, self._http = self._http, None
-        if http is not None:
-            http.close()
+        """Close the HTTP connections (the client can still be used: it reopens them).
+
+        Kept answers stay: `clear_cache` forgets them.
+        """
+        self._transport.close()
+
+    def clear_cache(self) -> None:
+        """Forget every kept answer: the next call of each route is a request."""
+        for cache in (self._cache, self._stats_cache):
+            if cache is not None:
+                cache.clear()
 
     # -- routes ---------------------------------------------------------------------------
 
@@ -234,7 +234,7 @@ class MetadataClient:
         """Docker stats of every container of the task, by Docker ID (None: no stats)."""
         self._no_stats_in_file()
         path = "/v2/stats" if self.source == "v2" else "/task/stats"
-        body, url = self._get_json("task stats", path)
+        body, url = self._get_json("task stats", path, stats=True)
         return parse_task_stats(body, url=url)
 
     def container_stats(self, docker_id: str | None = None) -> ContainerStats | None:
@@ -248,7 +248,7 @@ class MetadataClient:
             path = "/stats"
         else:
             return self.task_stats().get(self._check_docker_id(docker_id))
-        body, url = self._get_json("container stats", path)
+        body, url = self._get_json("container stats", path, stats=True)
         return None if body is None or body == {} else ContainerStats.from_json(body, url=url)
 
     def task_and_container(
@@ -305,93 +305,21 @@ class MetadataClient:
         return docker_id
 
     def _client(self) -> httpx.Client:
-        if self._http is None:
-            import httpx
-
-            from ._version import user_agent
-
-            self._http = httpx.Client(
-                # Proxy variables must not divert link-local traffic to a proxy.
-                trust_env=False,
-                timeout=httpx.Timeout(self.timeout),
-                follow_redirects=False,
-                # The agent speaks plain HTTP: loading the CA bundle would cost ~40 ms for
-                # nothing. An https:// URL is verified as usual.
-                verify=self.url.startswith("https://"),
-                headers={"User-Agent": user_agent(), "Accept": "application/json"},
-            )
-        return self._http
+        return self._transport.client()
 
     def _get_model(self, model: type[_ModelT], what: str, path: str) -> _ModelT:
         body, url = self._get_json(what, path)
         return model.from_json(body, url=url)
 
-    def _get_json(self, what: str, path: str) -> tuple[object, str]:
-        """GET a route and decode its JSON: (the document, the URL that answered)."""
-        import httpx
-
-        url = self._where(path)
-        self._client()  # built (httpx imported) before the clock starts: that is not the answer
-        deadline = time.monotonic() + 2 * self.timeout
-        for _ in range(2):  # the request, and one redirect to the clean path
-            try:
-                status, headers, body = self._fetch(what, url, deadline)
-            except httpx.TimeoutException as exc:
-                raise MetadataUnavailableError(
-                    what,
-                    url,
-                    f"no answer within {self.timeout:g} s ({type(exc).__name__}); the timeout "
-                    f"is ECS_LOG_CONTEXT_TIMEOUT={self.timeout:g}, a slow agent needs more",
-                ) from None
-            except httpx.ConnectError as exc:
-                raise MetadataUnavailableError(what, url, f"cannot connect: {exc}") from None
-            except httpx.HTTPError as exc:
-                raise MetadataUnavailableError(
-                    what, url, f"connection broken: {type(exc).__name__}: {exc}"
-                ) from None
-            if status in (301, 308):
-                location = headers.get("location", "")
-                target = urljoin(url, location)
-                old, new = urlsplit(url), urlsplit(target)
-                same_origin = (new.scheme, new.netloc) == (old.scheme, old.netloc)
-                if same_origin and _is_clean_path(urlsplit(location).path or new.path):
-                    url = target
-                    continue
-                raise MetadataHTTPError(
-                    what, url, status, f"redirect to {printable(target)} not followed"
-                )
-            if status == 429:
-                said = _agent_message(body).rstrip(".")
-                raise MetadataThrottledError(what, url, f"HTTP 429: {said}; {_THROTTLED}")
-            if status >= 300:
-                raise MetadataHTTPError(what, url, status, _agent_message(body))
-            try:
-                return json.loads(body), url
-            except (ValueError, RecursionError) as exc:  # deep nesting exhausts the stack
-                raise InvalidMetadataError(what, url, f"not JSON: {exc}") from None
-        raise MetadataHTTPError(what, url, 301, "more than one redirect")
-
-    def _fetch(self, what: str, url: str, deadline: float) -> tuple[int, Mapping[str, str], bytes]:
-        with self._client().stream("GET", url) as response:
-            declared = response.headers.get("content-length", "")
-            if declared.isdigit() and int(declared) > self.max_bytes:
-                raise InvalidMetadataError(
-                    what, url, f"body of {declared} bytes is over the cap of {self.max_bytes}"
-                )
-            chunks: list[bytes] = []
-            size = 0
-            for chunk in response.iter_bytes():
-                size += len(chunk)
-                if size > self.max_bytes:
-                    raise InvalidMetadataError(
-                        what, url, f"body is over the cap of {self.max_bytes} bytes"
-                    )
-                if time.monotonic() > deadline:
-                    raise MetadataUnavailableError(
-                        what,
-                        url,
-                        f"the answer took over {2 * self.timeout:g} s (twice the timeout, "
-                        f"ECS_LOG_CONTEXT_TIMEOUT={self.timeout:g})",
-                    )
-                chunks.append(chunk)
-            return response.status_code, response.headers, b"".join(chunks)
+    def _get_json(self, what: str, path: str, *, stats: bool = False) -> tuple[object, str]:
+        """GET a route, or take its kept answer, and decode its JSON: (the document, the URL
+        that answered). Each call decodes its own: callers never share a model."""
+        cache = self._stats_cache if stats else self._cache
+        if cache is None:
+            body, url = self._transport.get(what, path)
+        else:
+            body, url = cache.get(path, lambda: self._transport.get(what, path))
+        try:
+            return json.loads(body), url
+        except (ValueError, RecursionError) as exc:  # deep nesting exhausts the stack
+            raise InvalidMetadataError(what, url, f"not JSON: {exc}") from None

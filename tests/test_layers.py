@@ -37,6 +37,8 @@ LAYERS: dict[str, int] = {
     "_snapshot": 2,
     # metadata: sources, client, models, parsing, own-container resolution, ARNs
     "client": 1,
+    "_http": 1,
+    "_cache": 1,
     "models": 1,
     "_source": 1,
     "_settings": 1,

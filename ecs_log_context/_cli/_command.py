@@ -60,11 +60,8 @@ def resolve_settings() -> tuple[ContextSettings, FieldSettings]:
         raise Failure(2, str(exc)) from None
 
 
-def metadata_client(
-    settings: ContextSettings, *, client_type: type[MetadataClient] | None = None
-) -> tuple[Source, MetadataClient]:
-    """The source the library would read, and a client for it (of `client_type`, a
-    `MetadataClient` subclass, when given: ``show -v``'s, which notes its requests).
+def metadata_client(settings: ContextSettings) -> tuple[Source, MetadataClient]:
+    """The source the library would read, and a client for it.
 
     Raises:
         Failure: disabled or off ECS (1), or a setting of the source cannot be used (2).
@@ -80,7 +77,7 @@ def metadata_client(
         )
     try:
         source = find_source(settings)
-        return source, (client_type or MetadataClient).from_source(source, settings)
+        return source, MetadataClient.from_source(source, settings)
     except NoMetadataSourceError as exc:
         serve = (
             f"{PROG} serve --metadata-file ./metadata.json"

@@ -11,9 +11,6 @@ from ._command import Failure, Subcommands, metadata_client, resolve_settings
 from ._output import aligned, flatten, json_text, print_json, source_dict, wants_json
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
-
-    from ..client import MetadataClient
     from ..models import ContainerMetadata, TaskMetadata
 
 __all__ = ["register"]
@@ -62,9 +59,9 @@ def run(args: argparse.Namespace) -> int:
 
     settings, field_settings = resolve_settings()
     requests: list[dict[str, Any]] = []
-    source, client = metadata_client(
-        settings, client_type=_traced(requests) if args.verbose else None
-    )
+    source, client = metadata_client(settings)
+    if args.verbose:  # each GET (a redirect is one of its own), or the exception that ended it
+        client._transport.on_request = requests.append
     explanation = None
     if source.kind != "file":
         # Built ahead (httpx imported, the client made), so that the time shown is the
@@ -118,35 +115,6 @@ def run(args: argparse.Namespace) -> int:
             raise Failure(1, _unknown_container(explanation, settings.container_name))
         raise Failure(1, f"the container fields are left out: {snapshot.missing['container']}")
     return 0
-
-
-def _traced(requests: list[dict[str, Any]]) -> type[MetadataClient]:
-    """A client that notes each request it makes in `requests`: ``show -v``.
-
-    Each GET goes through `MetadataClient._fetch` (a redirect is a request of its own), with
-    its status and body, or the exception that ended it (a timeout: no status).
-    """
-    from ..client import MetadataClient
-
-    class TracedClient(MetadataClient):
-        def _fetch(
-            self, what: str, url: str, deadline: float
-        ) -> tuple[int, Mapping[str, str], bytes]:
-            started = time.perf_counter()
-            noted: dict[str, Any] = {"method": "GET", "url": url}
-            try:
-                status, headers, body = super()._fetch(what, url, deadline)
-            except Exception as exc:
-                noted.update(status=None, bytes=None, error=type(exc).__name__)
-                raise
-            else:
-                noted.update(status=status, bytes=len(body))
-            finally:
-                noted["ms"] = round((time.perf_counter() - started) * 1000, 1)
-                requests.append(noted)
-            return status, headers, body
-
-    return TracedClient
 
 
 def _unknown_container(explanation: str | None, container_name: str | None) -> str:
