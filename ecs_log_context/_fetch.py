@@ -21,6 +21,7 @@ from ._messages import UNEXPECTED, say
 from ._refresher import Outcome
 from ._snapshot import Snapshot
 from ._source import Source
+from ._together import task_and_container
 from .client import MetadataClient
 from .errors import MetadataError, MetadataThrottledError, printable
 
@@ -38,15 +39,19 @@ def fetch_round(
     *,
     want_tags: bool,
     publish: Callable[[Snapshot], None],
+    together: bool = True,
 ) -> Snapshot:
     """One round: the parts still `pending` (None: all), the fields published before the tags.
+
+    `together`: the task and the container routes at once (`_together`); False after the
+    task route failed.
 
     Raises:
         MetadataError: the task route (or the metadata file) failed.
     """
     started = time.monotonic()
     if last is None or pending is None or pending - {"tags"}:
-        snapshot = fetch_fields(client, source, last, started)
+        snapshot = fetch_fields(client, source, last, started, together=together)
         if want_tags:  # the fields first: tags never hold them up
             publish(snapshot)
     else:
@@ -61,8 +66,12 @@ def fetch_fields(
     source: Source,
     last: Snapshot | None,
     started: float,
+    *,
+    together: bool = True,
 ) -> Snapshot:
     """The task and this container; the tags of `last` are kept until they are fetched again.
+
+    On v3 and v4 the two routes are asked at once, unless `together` is False.
 
     Raises:
         MetadataError: the task route (or the metadata file) failed.
@@ -71,23 +80,21 @@ def fetch_fields(
     retry: set[str] = set()
     if source.kind == "file":
         task, container = client.task_and_container()
-    else:
+    elif source.kind == "v2":
         task = client.task()
-        if source.kind == "v2":
-            container = client.own_container(task)
+        container = client.own_container(task)
+        if container is None:
+            why = client.explain_own_container(task)
+            if "ECS_LOG_CONTEXT_CONTAINER_NAME" not in why:
+                why += "; set ECS_LOG_CONTEXT_CONTAINER_NAME to its name"
+            missing["container"] = f"cannot tell which of the task's containers this is: {why}"
+    else:
+        task, container, failure = task_and_container(client, together=together)
+        if failure is not None:
+            container = last.container if last is not None else None
+            retry.add("container")
             if container is None:
-                why = client.explain_own_container(task)
-                if "ECS_LOG_CONTEXT_CONTAINER_NAME" not in why:
-                    why += "; set ECS_LOG_CONTEXT_CONTAINER_NAME to its name"
-                missing["container"] = f"cannot tell which of the task's containers this is: {why}"
-        else:
-            try:
-                container = client.container()
-            except MetadataError as exc:
-                container = last.container if last is not None else None
-                retry.add("container")
-                if container is None:
-                    missing["container"] = f"the container route failed: {exc}"
+                missing["container"] = f"the container route failed: {failure}"
     tags = None
     if last is not None:
         tags = last.tags
@@ -217,6 +224,7 @@ def _fetch_locked(self: EcsContext) -> str:
             self._pending,
             want_tags=self._want_tags,
             publish=lambda snapshot: _fields_in(self, snapshot),
+            together=self._error is None,  # after a failed task route: in turn
         )
     except MetadataError as exc:
         if self._refresher.stopped:

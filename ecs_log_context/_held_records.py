@@ -17,7 +17,12 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-__all__ = ["holding_http_records", "prepare_holding", "retouch"]
+__all__ = ["NEVER_WAIT", "holding_http_records", "joining_fetch", "prepare_holding", "retouch"]
+
+NEVER_WAIT: set[int] = set()
+"""Threads whose records never wait for a first answer, as the fetching thread's own do: the
+in-process mock endpoint's, which serve that answer (a record of theirs made under
+`install()` would otherwise wait for itself), and the fetch's own helper thread."""
 
 _LOGGERS = (
     "httpx",
@@ -82,6 +87,24 @@ def holding_http_records() -> Iterator[None]:
                 _hand_on(record)
             except Exception:  # noqa: BLE001, S112 -- a user's handler must not stop the fetch
                 continue
+
+
+@contextmanager
+def joining_fetch(fetcher: int) -> Iterator[None]:
+    """This thread works for the fetch of thread `fetcher`: its records never wait for the
+    first answer, and while `fetcher`'s httpx records are held, this thread's are held with
+    them (handed on when the fetcher's are)."""
+    ident = threading.get_ident()
+    held = _holding.get(fetcher)
+    NEVER_WAIT.add(ident)
+    if held is not None:
+        _holding[ident] = held
+    try:
+        yield
+    finally:
+        if held is not None:
+            _holding.pop(ident, None)
+        NEVER_WAIT.discard(ident)
 
 
 def _hand_on(record: logging.LogRecord) -> None:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from . import _forks
 from ._fields import build_fields
+from ._held_records import NEVER_WAIT
 from ._messages import MissingReasons, say, tell
 from ._settings import ContextSettings, FieldSettings
 from ._source import Source, find_source
@@ -28,11 +29,6 @@ if TYPE_CHECKING:
     Subscriber = Callable[[Snapshot | None], None]
 
 __all__ = ["NEVER_WAIT", "EcsContext"]
-
-NEVER_WAIT: set[int] = set()
-"""Threads whose records never wait for a first answer, as the fetching thread's own do: the
-in-process mock endpoint's, which serve that answer (a record of theirs made under
-`install()` would otherwise wait for itself)."""
 
 
 class EcsContext:

@@ -32,6 +32,7 @@ LAYERS: dict[str, int] = {
     "_refresher": 2,
     "_forks": 2,
     "_fetch": 2,
+    "_together": 2,
     "_messages": 2,
     "_held_records": 2,
     "_snapshot": 2,
