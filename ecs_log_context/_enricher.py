@@ -13,7 +13,7 @@ from .context import EcsContext
 if TYPE_CHECKING:
     from ._snapshot import Snapshot
 
-__all__ = ["STOCK", "Enricher", "Fields", "holds_no_stock_name"]
+__all__ = ["STOCK", "Enricher", "Fields", "SlottedEnricher", "holds_no_stock_name"]
 
 # A record as LogRecord makes it has these attributes and no others: a record with no more
 # holds no key of the fields (a rename to one is refused), so its length is the whole check.
@@ -77,11 +77,20 @@ class Enricher:
     snapshot; the dict is built then, not per record. ``_fields`` is None only before the
     first answer (records then wait, within the startup bound); afterwards it is a dict,
     replaced whole, never changed in place, so every record gets one consistent snapshot.
+
+    No slots of its own: on a class whose instances have a ``__dict__`` (a `logging.Filter`,
+    a formatter), a mixin's slots make every ``self.x`` of the instance slower on CPython 3.13
+    (152 ns against 92 ns for a method reading one attribute, in one process); the classes
+    without a ``__dict__`` (the processor's and the patcher's state) take `SlottedEnricher`.
     """
 
-    __slots__ = ("__weakref__", "_context", "_defaults", "_fields", "_settings")
+    if not TYPE_CHECKING:  # mypy would take an empty __slots__ for "no __dict__"
+        __slots__ = ()
 
+    _context: EcsContext
+    _defaults: Fields
     _fields: Fields | None
+    _settings: FieldSettings
 
     def _setup(
         self,
@@ -147,3 +156,10 @@ class Enricher:
     def settings(self) -> FieldSettings:
         """The field settings in force."""
         return self._settings
+
+
+class SlottedEnricher(Enricher):
+    """`Enricher` as an object of its own, without a ``__dict__``: the state that the
+    processor, the patcher and `install()` hold beside their callable."""
+
+    __slots__ = ("__weakref__", "_context", "_defaults", "_fields", "_settings")

@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pythonjsonlogger.core import merge_record_extra
 
@@ -43,7 +43,11 @@ class EcsFormatter(Enricher):
     ``{``, ``$``); the field style (``ECS_LOG_CONTEXT_STYLE``) is ``ecs_style``.
     """
 
-    __slots__ = ("_ready", "_user_static_fields")
+    if not TYPE_CHECKING:  # on a formatter, which has a __dict__: see Enricher
+        __slots__ = ()
+
+    _ready: _Ready | None
+    _user_static_fields: dict[str, Any]
 
     # The formatter's own attributes (BaseJsonFormatter sets them).
     defaults: dict[str, Any]
@@ -85,9 +89,9 @@ class EcsFormatter(Enricher):
                 "a logging format style (%, { or $); the field style is the option ecs_style"
                 " (ECS_LOG_CONTEXT_STYLE)",
             )
-        self._ready: _Ready | None = None
+        self._ready = None
         super().__init__(*args, **kwargs)  # the python-json-logger formatter's
-        self._user_static_fields: dict[str, Any] = dict(self.static_fields)
+        self._user_static_fields = dict(self.static_fields)
         try:
             self._setup(
                 context=context,

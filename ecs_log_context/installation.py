@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from . import _held_records
-from ._enricher import STOCK, Enricher, Fields, holds_no_stock_name
+from ._enricher import STOCK, Fields, SlottedEnricher, holds_no_stock_name
 from .context import EcsContext
 
 __all__ = ["install", "installed", "uninstall"]
@@ -39,7 +39,7 @@ _state = _State()
 _STDLIB_MAKE_RECORD = logging.Logger.__dict__["makeRecord"]
 
 
-class _RecordEnricher(Enricher):
+class _RecordEnricher(SlottedEnricher):
     """Holds the fields that `install()`'s ``makeRecord`` adds; empty once uninstalled.
 
     ``_flat`` is the fast path's dict: a plain one (``dict.update`` of a dict subclass looks
@@ -285,7 +285,7 @@ def uninstall() -> None:
             _state.current = None
 
 
-def installed() -> Enricher | None:
+def installed() -> SlottedEnricher | None:
     """What `install()` put in force (its ``context`` and ``settings``), or None."""
     current = _state.current
     return current.enricher if current is not None else None

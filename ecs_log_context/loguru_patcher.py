@@ -6,7 +6,7 @@ import functools
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ._enricher import Enricher, Fields
+from ._enricher import Fields, SlottedEnricher
 from ._settings import FieldSettings
 from .context import EcsContext
 
@@ -16,7 +16,7 @@ Patcher = Callable[[Any], Any]
 """What loguru calls with every record (a dict; ``record["extra"]`` holds the bound keys)."""
 
 
-class _PatcherFields(Enricher):
+class _PatcherFields(SlottedEnricher):
     """The options, the context and the prebuilt dict of one patcher.
 
     ``_plain`` is that dict as a plain dict: ``{**d}`` of a dict subclass costs twice as much.
