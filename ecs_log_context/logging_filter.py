@@ -68,13 +68,18 @@ class EcsContextFilter(Enricher, logging.Filter):
             default=default,
             environ=environ,
         )
-        if self._settings.style == "nested":
-            self.__class__ = _NestedEcsContextFilter
+        context = self._context
+        if (context.source is None or not context.settings.enabled) and not self._defaults:
+            # Off ECS or disabled, for good: nothing to add, ever. An instance attribute, a
+            # plain function: `Handler.filter` calls it without binding, cheaper than a no-op
+            # Filter's method (a class swapped in `__init__` cost 40-80 ns more a record).
+            self.filter = _keep_record  # type: ignore[method-assign]
 
     def _set_fields(self, fields: Fields | None) -> None:
         # The fast path's dict, plain (dict.update of a dict subclass looks its keys up
-        # first), for a stock record: {} when there is nothing to add; None before the first
-        # answer, for a named filter, with overwrite, nested, or keys a stock record has.
+        # first), for a stock record; None before the first answer, for a named filter, with
+        # overwrite, nested, or keys a stock record has. Tested with `is not None`: `if plain`
+        # on a dict costs about 20 ns more a record on CPython 3.13.
         plain = None
         if (
             fields is not None
@@ -90,15 +95,13 @@ class EcsContextFilter(Enricher, logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         """Add the fields to the record; always True."""
         plain = self._plain
-        if plain:
+        if plain is not None:
             attributes = record.__dict__
             # A record with a stock record's attributes only holds no key of the fields:
             # no other check is needed before the update.
             if len(attributes) == STOCK:
                 attributes.update(plain)
                 return True
-        elif plain is not None:
-            return True  # nothing to add: disabled, off ECS, or no field known
         return self._add_checked(record)
 
     def _add_checked(self, record: logging.LogRecord) -> bool:
@@ -110,7 +113,10 @@ class EcsContextFilter(Enricher, logging.Filter):
         fields = self._fields
         if fields is None:
             fields = self._wait_fields()
-        if fields:
+        if fields and self._settings.style == "nested":
+            # Every record gets its own inner dict, so an edit stays in it.
+            fields.add_to(record.__dict__, fields.for_record())
+        elif fields:
             attributes = record.__dict__
             # keys().isdisjoint(a frozenset) walks the few guarded keys, not every attribute.
             if attributes.keys().isdisjoint(fields.guard):
@@ -123,15 +129,6 @@ class EcsContextFilter(Enricher, logging.Filter):
         return f"EcsContextFilter(style={self._settings.style!r}, fields={self._settings.fields!r})"
 
 
-class _NestedEcsContextFilter(EcsContextFilter):
-    """The nested style: every record gets its own inner dict, so an edit stays in it."""
-
-    def _add_checked(self, record: logging.LogRecord) -> bool:
-        if self.name and not logging.Filter.filter(self, record):
-            return True
-        fields = self._fields
-        if fields is None:
-            fields = self._wait_fields()
-        if fields:
-            fields.add_to(record.__dict__, fields.for_record())
-        return True
+def _keep_record(record: logging.LogRecord) -> bool:
+    """The filter off ECS or disabled: every record passes, as it came."""
+    return True

@@ -6,7 +6,7 @@ import functools
 from collections.abc import Callable, Mapping, MutableMapping
 from typing import Any
 
-from ._enricher import Enricher, Fields
+from ._enricher import Fields, SlottedEnricher
 from ._settings import FieldSettings
 from .context import EcsContext
 
@@ -15,13 +15,14 @@ __all__ = ["EcsContextProcessor"]
 EventDict = MutableMapping[str, Any]
 
 
-class _ProcessorFields(Enricher):
+class _ProcessorFields(SlottedEnricher):
     """The options, the context and the prebuilt dicts of one processor.
 
     ``_plain`` is the fast path's dict, a plain one (``{**d}`` of a dict subclass costs twice
-    as much): ``{}`` when there is nothing to add; None before the first answer, for dotted
-    keys (otel, elastic), which are checked against the keys that hold them, and for the
-    nested style, whose records each get their own inner dict.
+    as much); None before the first answer, for dotted keys (otel, elastic), which are
+    checked against the keys that hold them, and for the nested style, whose records each get
+    their own inner dict. The fast path tests it with ``is not None``: ``if plain:`` on a
+    dict costs about 20 ns more a record on CPython 3.13.
     """
 
     __slots__ = ("_plain",)
@@ -90,7 +91,10 @@ class EcsContextProcessor(functools.partial[EventDict]):
         enricher._setup(**options)
         # One function per behaviour, chosen once: no test of the options per record.
         behaviour: Callable[..., EventDict] = _keep
-        if enricher.settings.overwrite:
+        context = enricher.context
+        if context.source is None or not context.settings.enabled:
+            behaviour = _pass  # off ECS or disabled, for good: nothing to add, ever
+        elif enricher.settings.overwrite:
             behaviour = _overwrite
         elif enricher.settings.style == "nested":
             behaviour = _nested
@@ -131,10 +135,8 @@ def _keep(
 ) -> EventDict:
     """Keys the event dict already has win."""
     plain = enricher._plain
-    if plain:
-        return {**plain, **event_dict}
     if plain is not None:
-        return event_dict  # nothing to add: disabled, off ECS, or no field known
+        return {**plain, **event_dict}
     fields = enricher._fields
     if fields is None:
         fields = enricher._wait_fields()
@@ -142,6 +144,13 @@ def _keep(
         if fields.guard.isdisjoint(event_dict):
             return {**fields, **event_dict}
         fields.add_to(event_dict)
+    return event_dict
+
+
+def _pass(
+    enricher: _ProcessorFields, logger: Any, method_name: str, event_dict: EventDict
+) -> EventDict:
+    """Off ECS or disabled: the event dict as it came."""
     return event_dict
 
 
