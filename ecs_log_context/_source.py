@@ -1,6 +1,8 @@
-"""Which metadata source this process has: v4, v3, v2, the metadata file, or none."""
+"""Which metadata source this process has: v4, v3, v2, the metadata file, or none.
 
-from __future__ import annotations
+Without ``from __future__ import annotations``, as `_settings`: a `typing.NamedTuple` of
+string annotations compiles each of them at import.
+"""
 
 import os
 from collections.abc import Mapping

@@ -95,7 +95,7 @@ def _where(number: int, pair: Pair) -> str:
 def bad_rename(number: int, pair: Pair) -> str:
     """What is accepted, then which pair is wrong and how: no ``=``, a field that does not
     exist (with the nearest), or a key that is not a plain key."""
-    from ._settings import ALL_FIELDS, key_pattern  # lazily: _settings imports this module
+    from ._settings import ALL_FIELDS, KEY_PATTERN  # lazily: _settings imports this module
 
     given, sep, key = pair
     where = _where(number, pair)
@@ -108,7 +108,7 @@ def bad_rename(number: int, pair: Pair) -> str:
     accepted = (
         f"{RENAMES}; keys of letters, digits, _ . - from a letter or _, at most 128 characters"
     )
-    return f"{accepted}; {where}: {_bad_key(key, key_pattern())}"
+    return f"{accepted}; {where}: {_bad_key(key, re.compile(KEY_PATTERN))}"
 
 
 def bad_renames(renames: dict[str, str], places: dict[str, int], pairs: Sequence[Pair]) -> str:
