@@ -573,24 +573,29 @@ OTHER_TASK_FIELDS = {
 class FlippingTask:
     """Loopback v4 routes whose task flips between two at every fetch.
 
-    A fetch asks ``/task`` then the container route: the flip happens on ``/task`` and the
-    container answers the same task, so the endpoint itself never mixes the two.
+    A fetch asks ``/task`` and the container route, one after the other or at once (either
+    may come first), and fetches are made one at a time: each pair of requests answers one
+    task, so the endpoint itself never mixes the two.
     """
 
     def __init__(
         self, server: LoopbackServer, first: dict[str, Any], second: dict[str, Any]
     ) -> None:
         self._tasks = (first, second)
-        self._current = 0
+        self._requests = 0
         self._lock = threading.Lock()
         server.route(ENDPOINT + "/task", self._task)
         server.route(ENDPOINT, self._container)
 
-    def _task(self) -> Reply:
+    def _current(self) -> dict[str, Any]:
+        """The task of this fetch: the first two requests answer the second task, the next
+        two the first, and so on."""
         with self._lock:
-            self._current ^= 1
-            return Reply(200, self._tasks[self._current])
+            self._requests += 1
+            return self._tasks[((self._requests + 1) // 2) % 2]
+
+    def _task(self) -> Reply:
+        return Reply(200, self._current())
 
     def _container(self) -> Reply:
-        with self._lock:
-            return Reply(200, own_container(self._tasks[self._current]))
+        return Reply(200, own_container(self._current()))
