@@ -86,3 +86,14 @@ def bench(session: nox.Session) -> None:
     """The benchmark gate in its short mode, with loose bars: fails on gross regressions."""
     session.install("-e", ".[all]", "cachetools", "orjson", "msgspec")
     session.run("python", "-m", "benchmarks", "--quick", "--check", *session.posargs)
+
+
+@nox.session(python="3.11")
+def mutation(session: nox.Session) -> None:
+    """Mutation testing of the core modules (not a default session: a full run takes hours).
+
+    ``nox -s mutation -- --modules _arn,_source --jobs 2 --json mutation.json``; the options are
+    those of ``python -m tests.mutation --help``.
+    """
+    session.install("-e", ".[test]")
+    session.run("python", "-m", "tests.mutation", *session.posargs)
