@@ -19,7 +19,9 @@ from ._harness import Check, GroupResult, Mode, last_json_line, run_module
 KEY = "ecs_task_arn"
 SLOW_AGENT = 0.1  # seconds the slow mock adds to every answer
 SLOW_STARTS = 10
-SLOW_BAR = 1.5  # answers waited, median: one answer and the head start, far below two
+# Answers waited, median: one answer and the 20 ms head start (1.3 on a quiet machine); in
+# turn it was 2 and more. Quick mode (CI, loaded) is looser, still under two.
+SLOW_BARS = {"full": 1.5, "quick": 1.8}
 
 
 def _summary(values: list[float]) -> str:
@@ -121,7 +123,7 @@ def first_record_group(mode: Mode) -> GroupResult:
             "slow_agent_requests_per_start": slow_requests,
         },
         checks=[
-            Check("first record: answers waited, slow agent", slow_answers, SLOW_BAR),
+            Check("first record: answers waited, slow agent", slow_answers, SLOW_BARS[mode.name]),
             Check("first record: requests per start, slow agent", slow_requests, 2.0),
         ],
         notes=notes,
