@@ -101,11 +101,21 @@ def read_exports(process: subprocess.Popen[str], count: int = 4) -> dict[str, st
     return exports
 
 
+# `python -m ecs_log_context` as from a terminal: under a runner started as a background job
+# of a shell, SIGINT is ignored and a child inherits that (serve keeps it, as it should).
+INTERRUPTIBLE = (
+    sys.executable,
+    "-c",
+    "import runpy, signal; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "runpy.run_module('ecs_log_context', run_name='__main__', alter_sys=True)",
+)
+
+
 @contextmanager
 def serving(*options: str) -> Iterator[tuple[subprocess.Popen[str], dict[str, str]]]:
     """``ecs-log-context serve --port 0`` in a process, with the variables it exports."""
     process = subprocess.Popen(
-        [*COMMAND, "serve", "--port", "0", *options],
+        [*INTERRUPTIBLE, "serve", "--port", "0", *options],
         env=clean_env(),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
