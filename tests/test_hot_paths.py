@@ -45,11 +45,19 @@ def _record() -> logging.LogRecord:
     return logging.LogRecord("t", logging.INFO, __file__, 1, "m", None, None)
 
 
-@pytest.mark.parametrize("environ", [{}, {"ECS_LOG_CONTEXT_ENABLED": "false"}], ids=["off", "no"])
+def _nothing_to_add(case: str, mock: MockEndpoint) -> dict[str, str]:
+    """Off ECS (no variable at all), or disabled where the endpoint does answer."""
+    return {} if case == "off-ecs" else {**mock.environ(), "ECS_LOG_CONTEXT_ENABLED": "false"}
+
+
+NOTHING_TO_ADD = pytest.mark.parametrize("case", ["off-ecs", "disabled"])
+
+
+@NOTHING_TO_ADD
 def test_a_filter_with_nothing_to_add_ever_passes_records_untouched(
-    environ: dict[str, str], mock: MockEndpoint
+    case: str, mock: MockEndpoint
 ) -> None:
-    environ = {**environ, **({} if not environ else mock.environ())}
+    environ = _nothing_to_add(case, mock)
     ecs_filter = EcsContextFilter(environ=environ)
     record = _record()
     before = dict(record.__dict__)
@@ -89,11 +97,11 @@ def test_the_nested_filter_keeps_its_class_and_gives_each_record_its_own_dict(
     assert second.__dict__["ecs"]["cluster"] != "edited"
 
 
-@pytest.mark.parametrize("environ", [{}, {"ECS_LOG_CONTEXT_ENABLED": "false"}], ids=["off", "no"])
+@NOTHING_TO_ADD
 def test_a_processor_with_nothing_to_add_ever_returns_the_event_dict_itself(
-    environ: dict[str, str], mock: MockEndpoint
+    case: str, mock: MockEndpoint
 ) -> None:
-    environ = {**environ, **({} if not environ else mock.environ())}
+    environ = _nothing_to_add(case, mock)
     processor = EcsContextProcessor(environ=environ)
     event_dict = {"event": "x"}
     assert processor(None, "info", event_dict) is event_dict
