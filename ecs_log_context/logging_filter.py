@@ -68,6 +68,7 @@ class EcsContextFilter(Enricher, logging.Filter):
             default=default,
             environ=environ,
         )
+        self._nested = self._settings.style == "nested"  # decided once, not per record
         context = self._context
         if (context.source is None or not context.settings.enabled) and not self._defaults:
             # Off ECS or disabled, for good: nothing to add, ever. An instance attribute, a
@@ -113,7 +114,7 @@ class EcsContextFilter(Enricher, logging.Filter):
         fields = self._fields
         if fields is None:
             fields = self._wait_fields()
-        if fields and self._settings.style == "nested":
+        if fields and self._nested:
             # Every record gets its own inner dict, so an edit stays in it.
             fields.add_to(record.__dict__, fields.for_record())
         elif fields:
