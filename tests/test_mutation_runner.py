@@ -5,15 +5,18 @@ throwaway package whose tests kill one mutant, time out on another and miss an e
 from __future__ import annotations
 
 import ast
+import sys
 import textwrap
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from tests.mutation import _map
-from tests.mutation.__main__ import sample, select
+from tests.mutation.__main__ import sample, sample_groups, select
 from tests.mutation._operators import Mutant, mutants_of, regex_variants
 from tests.mutation._runner import KILLED, SURVIVED, TIMEOUT, Pool, Target
+from tests.mutation.equivalent import EQUIVALENT
 
 SOURCE = '''\
 """Docstring: never mutated."""
@@ -166,6 +169,39 @@ def test_a_sample_is_the_same_for_the_same_seed() -> None:
     assert first == sample(mutants, 5, "1", "sample")
     assert first != sample(mutants, 5, "2", "sample")
     assert mutants == sample(mutants, None, "1", "sample")
+
+
+def test_a_group_sample_draws_from_the_pool_of_its_modules() -> None:
+    mutants = _mutants()  # 33 of them, spread over two modules of one group and one of another
+    by_module = {
+        "_fetch": [replace(m, module="_fetch") for m in mutants[:20]],
+        "context": [replace(m, module="context") for m in mutants[20:]],
+        "_arn": [replace(m, module="_arn") for m in mutants[:4]],
+    }
+    drawn = sample_groups(by_module, 10, "1")
+    assert 10 == len(drawn["_fetch"]) + len(drawn["context"])
+    assert drawn["_fetch"]  # 10 of 33 in one pool: from both modules (for this seed)
+    assert drawn["context"]
+    assert by_module["_arn"] == drawn["_arn"]  # a group smaller than the sample: all of it
+    assert drawn == sample_groups(by_module, 10, "1")
+    assert drawn != sample_groups(by_module, 10, "2")
+    assert all(m.module == module for module, ms in drawn.items() for m in ms)
+
+
+def test_every_equivalent_mutant_exists_and_says_why() -> None:
+    root = Path(__file__).resolve().parents[1]
+    known = {
+        mutant.id
+        for module in _map.TESTS
+        for mutant in mutants_of(
+            (root / _map.module_path(module)).read_text(encoding="utf-8"),
+            module=module,
+            path=_map.module_path(module),
+        )
+    }
+    for mutant_id, reason in EQUIVALENT.items():
+        assert mutant_id in known or sys.version_info[:2] != (3, 11), mutant_id
+        assert len(reason.split()) >= 8, mutant_id
 
 
 PACKAGE = {

@@ -11,7 +11,13 @@ Examples::
 ``--modules`` takes module names inside the package (``context``, ``_refresher``,
 ``models.task``), a package prefix (``models``: every ``models.*``), or ``group:NAME`` for a
 group of `_map.GROUPS` (``group:context`` is the context and its refresher, publisher, fetch and
-forks). ``--sample N`` draws at most N mutants per module, the same ones for the same seed.
+forks). ``--sample N`` draws at most N mutants per module, the same ones for the same seed;
+``--per-group N`` draws N from each group's pooled mutants instead (among the modules selected),
+so that a group of several modules is measured on as many mutants as a group of one.
+
+The mutants listed in `equivalent.EQUIVALENT` (each with the reason nothing observable changes)
+are drawn like the others but not run: the report counts them apart and leaves them out of the
+score, which is killed (timeouts included) out of the rest.
 
 The report: one row per module (and per group, and the total): mutants, killed, timed out (also
 killed, counted apart), survived, score; then every survivor as ``module:line  description``.
@@ -32,6 +38,7 @@ from pathlib import Path
 from . import _map
 from ._operators import Mutant, mutants_of
 from ._runner import ERROR, KILLED, SURVIVED, TIMEOUT, ModuleResult, Pool, Target
+from .equivalent import EQUIVALENT
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -43,6 +50,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--modules", help="comma-separated modules, prefixes or group:NAME")
     parser.add_argument("--sample", type=int, help="at most N mutants per module, at random")
+    parser.add_argument(
+        "--per-group", type=int, help="N mutants per group of modules, at random, instead"
+    )
     parser.add_argument("--seed", default="0", help="the sample's seed (default 0)")
     parser.add_argument("--jobs", type=int, default=1, help="mutants run at once (default 1)")
     parser.add_argument(
@@ -86,7 +96,30 @@ def sample(mutants: Sequence[Mutant], size: int | None, seed: str, module: str) 
     return [mutants[index] for index in sorted(drawn)]
 
 
-def _row(name: str, results: Sequence[ModuleResult], errors: bool) -> str:
+def sample_groups(
+    by_module: dict[str, list[Mutant]], size: int, seed: str
+) -> dict[str, list[Mutant]]:
+    """`size` mutants of each group's pooled mutants (all of a smaller group), module by module.
+
+    The same ones for the same seed and the same modules: a group's pool is its modules' mutants
+    in the map's order, and its draw is seeded by the group's name.
+    """
+    pools: dict[str, list[Mutant]] = {}
+    for module, mutants in by_module.items():
+        pools.setdefault(_map.group_of(module), []).extend(mutants)
+    chosen: dict[str, list[Mutant]] = {module: [] for module in by_module}
+    for group, pool in pools.items():
+        drawn = list(range(len(pool)))
+        if size < len(pool):
+            drawn = sorted(random.Random(f"{seed}:group:{group}").sample(drawn, size))
+        for index in drawn:
+            chosen[pool[index].module].append(pool[index])
+    return chosen
+
+
+def _row(
+    name: str, results: Sequence[ModuleResult], errors: bool, equivalent: dict[str, int]
+) -> str:
     done = [result for module in results for result in module.results]
     count = {status: sum(1 for r in done if r.status == status) for status in (KILLED, TIMEOUT)}
     survived = sum(1 for r in done if r.status == SURVIVED)
@@ -98,23 +131,33 @@ def _row(name: str, results: Sequence[ModuleResult], errors: bool) -> str:
         score = f"{100.0 * (count[KILLED] + count[TIMEOUT]) / ran:5.1f}%"
     else:
         score = "-"
-    row = f"{name:<24}{len(done):>8}{count[KILLED]:>8}{count[TIMEOUT]:>11}{survived:>10}"
-    return row + (f"{failed:>8}" if errors else "") + f"  {score}"
+    same = sum(equivalent.get(module.target.module, 0) for module in results)
+    row = f"{name:<24}{len(done) + same:>8}{count[KILLED]:>8}{count[TIMEOUT]:>11}{survived:>10}"
+    return row + f"{same:>12}" + (f"{failed:>8}" if errors else "") + f"  {score}"
 
 
-def report(modules: Sequence[ModuleResult], seconds: float, jobs: int) -> str:
-    """The per-module table, the groups, the total, the time, and every survivor."""
+def report(
+    modules: Sequence[ModuleResult],
+    seconds: float,
+    jobs: int,
+    equivalent: dict[str, int] | None = None,
+) -> str:
+    """The per-module table, the groups, the total, the time, and every survivor.
+
+    `equivalent` is how many mutants of each module were drawn but set aside as equivalent.
+    """
+    same = equivalent or {}
     errors = any(result.status == ERROR for module in modules for result in module.results)
     header = f"{'module':<24}{'mutants':>8}{'killed':>8}{'timed out':>11}{'survived':>10}"
-    lines = [header + (f"{'errors':>8}" if errors else "") + "  score"]
-    lines += [_row(module.target.module, [module], errors) for module in modules]
+    lines = [header + f"{'equivalent':>12}" + (f"{'errors':>8}" if errors else "") + "  score"]
+    lines += [_row(module.target.module, [module], errors, same) for module in modules]
     by_name = {module.target.module: module for module in modules}
     for group, members in _map.GROUPS.items():
         present = [by_name[member] for member in members if member in by_name]
         if len(present) > 1:
-            lines.append(_row(f"{group} (group)", present, errors))
+            lines.append(_row(f"{group} (group)", present, errors, same))
     if len(modules) > 1:
-        lines.append(_row("total", modules, errors))
+        lines.append(_row("total", modules, errors, same))
     done = [result for module in modules for result in module.results]
     if done:
         per = sum(result.seconds for result in done) / len(done)
@@ -135,10 +178,16 @@ def report(modules: Sequence[ModuleResult], seconds: float, jobs: int) -> str:
     return "\n".join(lines)
 
 
-def _as_json(modules: Sequence[ModuleResult], args: argparse.Namespace, seconds: float) -> object:
+def _as_json(
+    modules: Sequence[ModuleResult],
+    args: argparse.Namespace,
+    seconds: float,
+    equivalent: Sequence[dict[str, object]],
+) -> object:
     return {
         "python": sys.version.split()[0],
         "sample": args.sample,
+        "per_group": args.per_group,
         "seed": args.seed,
         "jobs": args.jobs,
         "seconds": round(seconds, 1),
@@ -161,6 +210,7 @@ def _as_json(modules: Sequence[ModuleResult], args: argparse.Namespace, seconds:
             for module in modules
         ],
         "results": [result.as_dict() for module in modules for result in module.results],
+        "equivalent": equivalent,
     }
 
 
@@ -172,21 +222,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     tests = tuple(name.strip() for name in args.tests.split(",")) if args.tests else None
     started = time.monotonic()
     with Pool(ROOT, package=_map.PACKAGE, jobs=args.jobs) as pool:
-        targets = []
+        drawn: dict[str, list[Mutant]] = {}
         for module in modules:
             path = _map.module_path(module)
             mutants = mutants_of(pool.source(path), module=module, path=path)
             if ids is not None:
                 mutants = [mutant for mutant in mutants if mutant.id in ids]
-            mutants = sample(mutants, args.sample, args.seed, module)
+            drawn[module] = sample(mutants, args.sample, args.seed, module)
+        if args.per_group is not None:
+            drawn = sample_groups(drawn, args.per_group, args.seed)
+        targets, set_aside = [], []
+        for module, mutants in drawn.items():
+            kept = [mutant for mutant in mutants if mutant.id not in EQUIVALENT]
+            set_aside += [mutant for mutant in mutants if mutant.id in EQUIVALENT]
             if mutants or ids is None:
-                targets.append(Target(module, path, tests or _map.TESTS[module], tuple(mutants)))
+                path = _map.module_path(module)
+                targets.append(Target(module, path, tests or _map.TESTS[module], tuple(kept)))
         if args.list:
-            for target in targets:
-                for mutant in target.mutants:
-                    print(
-                        f"{mutant.id}  {mutant.location}  {mutant.operator}  {mutant.description}"
-                    )
+            for mutant in [mutant for mutants in drawn.values() for mutant in mutants]:
+                same = "  (equivalent)" if mutant.id in EQUIVALENT else ""
+                print(
+                    f"{mutant.id}  {mutant.location}  {mutant.operator}  {mutant.description}"
+                    + same
+                )
             return 0
         results = pool.run(
             targets,
@@ -194,9 +252,22 @@ def main(argv: Sequence[str] | None = None) -> int:
             progress=lambda line: print(line, file=sys.stderr, flush=True),
         )
     seconds = time.monotonic() - started
-    print(report(results, seconds, args.jobs))
+    counts: dict[str, int] = {}
+    for mutant in set_aside:
+        counts[mutant.module] = counts.get(mutant.module, 0) + 1
+    print(report(results, seconds, args.jobs, counts))
     if args.json:
-        args.json.write_text(json.dumps(_as_json(results, args, seconds), indent=2) + "\n")
+        aside: list[dict[str, object]] = [
+            {
+                "id": m.id,
+                "location": m.location,
+                "description": m.description,
+                "reason": EQUIVALENT[m.id],
+            }
+            for m in set_aside
+        ]
+        document = _as_json(results, args, seconds, aside)
+        args.json.write_text(json.dumps(document, indent=2) + "\n")
     failed = any(module.problem for module in results) or any(
         result.status == ERROR for module in results for result in module.results
     )

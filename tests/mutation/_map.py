@@ -67,7 +67,8 @@ TESTS: dict[str, tuple[str, ...]] = {
     "_formatter": ("tests/test_formatters.py", *_INTEGRATIONS),
 }
 
-# the core modules -> the modules they are made of
+# the core modules -> the modules they are made of (the report's groups, and the unit
+# that `--per-group` samples from)
 GROUPS: dict[str, tuple[str, ...]] = {
     "context": ("context", "_refresher", "_publisher", "_fetch", "_forks"),
     "client": ("client", "_http", "_cache"),
@@ -79,10 +80,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "metadata_file": ("_metadata_file",),
     "arn": ("_arn",),
     "usage": ("_usage",),
-    "enricher": ("_enricher",),
-    "processor": ("processor",),
-    "logging_filter": ("logging_filter",),
-    "json_formatter": ("json_formatter", "_formatter"),
+    "integrations": ("_enricher", "processor", "logging_filter", "json_formatter", "_formatter"),
 }
 
 
