@@ -155,6 +155,10 @@ def test_the_map_names_existing_modules_and_tests() -> None:
             assert (root / test).is_file(), (module, test)
     for group, modules in _map.GROUPS.items():
         assert set(modules) <= set(_map.TESTS), group
+    assert set(_map.WIDER) == set(_map.GROUPS)
+    for group, tests in _map.WIDER.items():
+        for test in tests:
+            assert (root / test).is_file(), (group, test)
     assert ["_arn"] == select("_arn")
     assert list(_map.GROUPS["context"]) == select("group:context")
     assert "models.__init__" in select("models")
@@ -220,6 +224,10 @@ PACKAGE = {
             while n > 0:
                 n -= 1
             return n
+
+
+        def negative(x):
+            return x < 0
     """,
     "pkg/unused.py": "VALUE = 1\n",
     "tests/test_mod.py": """\
@@ -239,6 +247,14 @@ PACKAGE = {
         def test_countdown():
             assert countdown(3) == 0
     """,
+    "tests/test_far.py": """\
+        from pkg.mod import negative
+
+
+        def test_zero_is_not_negative():
+            assert negative(-1)
+            assert not negative(0)
+    """,
 }
 
 
@@ -253,6 +269,7 @@ def test_the_runner_kills_a_broken_mutant_and_lets_an_equivalent_one_survive(
     broken = mutants["`return 2 * x` -> `return None`"]
     equivalent = mutants["`x >= 0` -> `x > 0`"]  # clamp(0) is 0 either way
     endless = mutants["delete `n -= 1`"]
+    far = mutants["`x < 0` -> `x <= 0`"]  # only the wider tests call negative()
     tests = ("tests/test_mod.py",)
     # Without the plugins of this environment: pytest starts in half the time.
     with Pool(tmp_path, package="pkg", env={"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}) as pool:
@@ -260,7 +277,9 @@ def test_the_runner_kills_a_broken_mutant_and_lets_an_equivalent_one_survive(
         assert tmp_path != copy
         mod, unused = pool.run(
             [
-                Target("mod", "pkg/mod.py", tests, (broken, equivalent)),
+                Target(
+                    "mod", "pkg/mod.py", tests, (broken, equivalent, far), ("tests/test_far.py",)
+                ),
                 Target("unused", "pkg/unused.py", tests, tuple(_mutants())),
             ]
         )
@@ -269,9 +288,10 @@ def test_the_runner_kills_a_broken_mutant_and_lets_an_equivalent_one_survive(
     assert not copy.exists()
     assert original == (tmp_path / "pkg/mod.py").read_text()
     assert mod.problem is None
-    assert [KILLED, SURVIVED] == [result.status for result in mod.results]
+    assert [KILLED, SURVIVED, KILLED] == [result.status for result in mod.results]
     assert "test_double" in mod.results[0].detail
-    assert 50.0 == mod.score
+    assert mod.results[2].detail.startswith("by the wider tests: FAILED tests/test_far.py")
+    assert 200 / 3 == mod.score
     assert [TIMEOUT] == [result.status for result in looping.results]
     assert 100.0 == looping.score  # a timeout counts as killed
     # The canary: tests that never import the module could not kill any of its mutants.

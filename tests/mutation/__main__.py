@@ -19,6 +19,9 @@ The mutants listed in `equivalent.EQUIVALENT` (each with the reason nothing obse
 are drawn like the others but not run: the report counts them apart and leaves them out of the
 score, which is killed (timeouts included) out of the rest.
 
+Each mutant runs its module's tests (`_map.TESTS`), and if it survives them, its group's wider
+tests (`_map.WIDER`): the files that reach the module from further away.
+
 The report: one row per module (and per group, and the total): mutants, killed, timed out (also
 killed, counted apart), survived, score; then every survivor as ``module:line  description``.
 The exit status is 1 when a module could not be measured (its tests fail unmutated, or do not
@@ -62,7 +65,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--json", type=Path, help="write every result to this file")
     parser.add_argument("--ids", help="only these mutant ids (comma-separated)")
-    parser.add_argument("--tests", help="run these test files instead of the mapped ones")
+    parser.add_argument(
+        "--tests", help="run these test files instead of the mapped ones (and no wider ones)"
+    )
     parser.add_argument("--list", action="store_true", help="list the mutants, run nothing")
     return parser
 
@@ -237,7 +242,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             set_aside += [mutant for mutant in mutants if mutant.id in EQUIVALENT]
             if mutants or ids is None:
                 path = _map.module_path(module)
-                targets.append(Target(module, path, tests or _map.TESTS[module], tuple(kept)))
+                wider = () if tests else _map.WIDER.get(_map.group_of(module), ())
+                mapped = tests or _map.TESTS[module]
+                targets.append(Target(module, path, mapped, tuple(kept), wider))
         if args.list:
             for mutant in [mutant for mutants in drawn.values() for mutant in mutants]:
                 same = "  (equivalent)" if mutant.id in EQUIVALENT else ""

@@ -14,13 +14,13 @@ exists fails the baseline run, so neither goes unnoticed.
 
 from __future__ import annotations
 
-__all__ = ["GROUPS", "PACKAGE", "TESTS", "group_of", "module_path"]
+__all__ = ["GROUPS", "PACKAGE", "TESTS", "WIDER", "group_of", "module_path"]
 
 PACKAGE = "ecs_log_context"
 
-_CONTEXT = ("tests/test_context.py",)
-_INTEGRATIONS = ("tests/test_integrations.py",)
-_MODELS = ("tests/test_models.py", "tests/test_usage.py")
+_CONTEXT = ("tests/test_context_rules.py", "tests/test_context.py")
+_INTEGRATIONS = ("tests/test_integration_rules.py", "tests/test_integrations.py")
+_MODELS = ("tests/test_model_rules.py", "tests/test_models.py", "tests/test_usage.py")
 
 # module (inside the package) -> the test files run against its mutants, in this order
 TESTS: dict[str, tuple[str, ...]] = {
@@ -31,9 +31,19 @@ TESTS: dict[str, tuple[str, ...]] = {
     "_fetch": (*_CONTEXT, "tests/test_faults.py", "tests/test_round_trip.py"),
     "_forks": (*_CONTEXT, "tests/test_startup_forks.py"),
     # the client
-    "client": ("tests/test_client.py", "tests/test_client_cache.py", "tests/test_hostile_input.py"),
-    "_http": ("tests/test_client.py", "tests/test_hostile_input.py", "tests/test_client_cache.py"),
-    "_cache": ("tests/test_client_cache.py",),
+    "client": (
+        "tests/test_client_rules.py",
+        "tests/test_client.py",
+        "tests/test_client_cache.py",
+        "tests/test_hostile_input.py",
+    ),
+    "_http": (
+        "tests/test_client_rules.py",
+        "tests/test_client.py",
+        "tests/test_hostile_input.py",
+        "tests/test_client_cache.py",
+    ),
+    "_cache": ("tests/test_client_cache.py", "tests/test_client_rules.py"),
     # the models
     "models.__init__": _MODELS,
     "models._reader": _MODELS,
@@ -48,16 +58,25 @@ TESTS: dict[str, tuple[str, ...]] = {
         "tests/test_settings.py",
         "tests/test_setting_messages.py",
         "tests/test_source.py",
+        "tests/test_source_rules.py",
     ),
-    "_source": ("tests/test_source.py", "tests/test_hostile_input.py"),
-    "_fields": ("tests/test_fields.py", "tests/test_terminal_safety.py", "tests/test_readme.py"),
+    "_source": (
+        "tests/test_source_rules.py",
+        "tests/test_source.py",
+        "tests/test_hostile_input.py",
+    ),
+    "_fields": (
+        "tests/test_fields.py",
+        "tests/test_terminal_safety.py",
+        "tests/test_readme.py",
+    ),
     # test_hostile_input: a FIFO as the file (O_NONBLOCK), through a whole context
     "_metadata_file": (
         "tests/test_metadata_file.py",
         "tests/test_fields.py",
         "tests/test_hostile_input.py",
     ),
-    "_arn": ("tests/test_arn.py", "tests/test_fields.py"),
+    "_arn": ("tests/test_arn.py", "tests/test_model_rules.py", "tests/test_fields.py"),
     "_usage": ("tests/test_usage.py",),
     # the integrations
     "_enricher": ("tests/test_formatters.py", "tests/test_install.py", *_INTEGRATIONS),
@@ -65,6 +84,37 @@ TESTS: dict[str, tuple[str, ...]] = {
     "logging_filter": (*_INTEGRATIONS, *_CONTEXT),
     "json_formatter": ("tests/test_formatters.py", *_INTEGRATIONS),
     "_formatter": ("tests/test_formatters.py", *_INTEGRATIONS),
+}
+
+# group -> the tests run second, against the mutants its modules' own tests let through: the
+# files that reach its lines from further away (each slower than the mapped ones; none of them
+# starts a server)
+_FAR = ("tests/test_diagnostics.py", "tests/test_platforms.py")
+WIDER: dict[str, tuple[str, ...]] = {
+    "context": (
+        *_FAR,
+        "tests/test_reliability.py",
+        "tests/test_startup_forks.py",
+        "tests/test_round_trip.py",
+        "tests/test_debug.py",
+        "tests/test_integrations.py",
+    ),
+    "client": (*_FAR, "tests/test_reliability.py", "tests/test_mock_server.py"),
+    "models": (*_FAR, "tests/test_fields.py", "tests/test_client.py"),
+    "identity": (*_FAR, "tests/test_fields.py"),
+    "settings": (*_FAR, "tests/test_debug.py", "tests/test_integrations.py"),
+    "source": (*_FAR, "tests/test_client.py", "tests/test_context.py"),
+    "fields": (*_FAR, "tests/test_integrations.py", "tests/test_formatters.py"),
+    "metadata_file": (*_FAR, "tests/test_source.py", "tests/test_context.py"),
+    "arn": (*_FAR, "tests/test_models.py", "tests/test_otel_detector.py"),
+    "usage": (*_FAR, "tests/test_client.py"),
+    "integrations": (
+        *_FAR,
+        "tests/test_install.py",
+        "tests/test_reliability.py",
+        "tests/test_startup_forks.py",
+        "tests/test_loguru.py",
+    ),
 }
 
 # the issue's core modules -> the modules they are made of (the report's groups, and the unit

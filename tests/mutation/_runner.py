@@ -13,6 +13,11 @@ raises on import (they must fail: otherwise they do not import the copy's module
 of it could ever be killed). A module failing either check is reported, and its mutants are not
 run.
 
+A mutant the module's tests let through runs again against its target's `wider` tests, if it
+has any (their own unmutated run, once, sets their timeout): a mutant counts as killed when any
+test that reaches its lines fails, as in the full suite, while most mutants cost only the fast
+tests.
+
 A mutant is killed when pytest fails (tests failed, or collection errors); it survives when
 pytest passes; a run longer than the timeout is stopped (SIGINT to its process group, so that
 fixtures tear down, then SIGKILL) and counted as killed, reported apart: an infinite loop is a
@@ -113,12 +118,18 @@ class Result:
 
 @dataclass(frozen=True)
 class Target:
-    """A module to mutate: its file, the tests run against it, and the mutants to try."""
+    """A module to mutate: its file, the tests run against it, and the mutants to try.
+
+    `wider` are the tests run second, against the mutants `tests` let through: the files that
+    reach the module's lines from further away (the diagnostics, the forks, the integrations),
+    too slow to run against every mutant.
+    """
 
     module: str
     path: str
     tests: tuple[str, ...]
     mutants: tuple[Mutant, ...]
+    wider: tuple[str, ...] = ()
 
 
 @dataclass
@@ -310,6 +321,8 @@ class Pool:
             raise ValueError("jobs must be at least 1")
         self.workspaces: list[Workspace] = []
         self._checked: dict[tuple[str, tuple[str, ...]], tuple[float | None, str | None]] = {}
+        self._wider: dict[tuple[str, ...], Outcome] = {}
+        self._wider_lock = threading.Lock()
         try:
             first = Workspace(root, package=package, python=python, env=env)
             self.workspaces.append(first)
@@ -368,6 +381,20 @@ class Pool:
             )
         return baseline.seconds, None
 
+    def wider_timeout(
+        self, workspace: Workspace, tests: tuple[str, ...], timeout: float | None
+    ) -> float | None:
+        """The timeout for the second tests, after their unmutated run in `workspace` (a clean
+        copy this thread holds; once per pool); None when they fail unmutated, and so cannot
+        judge a mutant."""
+        with self._wider_lock:
+            if tests not in self._wider:
+                self._wider[tests] = workspace.run(tests, UNBOUNDED)
+            baseline = self._wider[tests]
+        if baseline.status != SURVIVED:
+            return None
+        return timeout or max(60.0, 3 * baseline.seconds + 30)
+
     def run(
         self,
         targets: Sequence[Target],
@@ -403,6 +430,20 @@ class Pool:
             try:
                 assert module.timeout is not None
                 result = workspace.run_mutant(mutant, module.target.tests, module.timeout)
+                wider = module.target.wider
+                if result.status == SURVIVED and wider:
+                    if (limit := self.wider_timeout(workspace, wider, timeout)) is None:
+                        result = Result(mutant, ERROR, result.seconds, "the wider tests fail")
+                    else:
+                        second = workspace.run_mutant(mutant, wider, limit)
+                        result = Result(
+                            mutant,
+                            second.status,
+                            result.seconds + second.seconds,
+                            f"by the wider tests: {second.detail}"
+                            if second.status != SURVIVED
+                            else second.detail,
+                        )
             finally:
                 free.put(workspace)
             with counting:
