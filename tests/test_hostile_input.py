@@ -27,15 +27,22 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from ecs_log_context import (
+    ContainerMetadata,
     EcsContextFilter,
     EcsContextProcessor,
     EcsJsonFormatter,
     MetadataClient,
     MetadataError,
+    TaskMetadata,
 )
 from ecs_log_context._fields import build_fields
 from ecs_log_context._settings import ALL_FIELDS, FieldSettings
-from ecs_log_context.errors import ConfigurationError
+from ecs_log_context.errors import (
+    ConfigurationError,
+    InvalidMetadataError,
+    MetadataHTTPError,
+    MetadataThrottledError,
+)
 from ecs_log_context.mock.server import MockEndpoint
 
 from .capture import RecordCapture, library_records
@@ -720,15 +727,105 @@ def test_arbitrary_json_end_to_end_is_a_model_or_a_metadata_error() -> None:
     assert outcomes.get("error", 0) >= 3, outcomes
 
 
+_BLANKS = st.text(" \t\r\n", max_size=3)
+
+
+def _written(document: dict[str, Any]) -> st.SearchStrategy[bytes]:
+    """`document` as an agent may write it: any indentation, key order and escaping, blank
+    space around it. Every one is the same document, which a client must accept."""
+    return st.builds(
+        lambda indent, sort_keys, ascii_only, before, after: (
+            before
+            + json.dumps(document, indent=indent, sort_keys=sort_keys, ensure_ascii=ascii_only)
+            + after
+        ).encode(),
+        st.none() | st.integers(0, 4),
+        st.booleans(),
+        st.booleans(),
+        _BLANKS,
+        _BLANKS,
+    )
+
+
+@st.composite
+def _cut_short(draw: st.DrawFn, document: dict[str, Any]) -> bytes:
+    """`document` cut before its closing brace: never JSON, which a client must refuse."""
+    whole = json.dumps(document).encode()
+    return whole[: draw(st.integers(0, len(whole) - 1))]
+
+
+Reading = TaskMetadata | ContainerMetadata | type[MetadataError]
+
+
+def _reading(status: int, body: bytes, model: type[TaskMetadata | ContainerMetadata]) -> Reading:
+    """What a correct client makes of one route's answer: the model the document reads as,
+    or the type of `MetadataError` it must raise (429: throttled; another error status: an
+    HTTP error; a body that is not JSON, or not this model's document: invalid)."""
+    if status == 429:
+        return MetadataThrottledError
+    if status != 200:
+        return MetadataHTTPError
+    try:
+        document = json.loads(body)
+    except (ValueError, RecursionError):
+        return InvalidMetadataError
+    try:
+        return model.from_json(document)
+    except InvalidMetadataError:
+        return InvalidMetadataError
+
+
 def test_arbitrary_bytes_are_a_model_or_a_metadata_error() -> None:
+    """Each answer gets what a correct client gives it: a task written any valid way parses
+    into the model, an error status or a body that is not metadata raises the documented
+    `MetadataError`, and nothing else comes out. Real answers are always among the inputs,
+    so a client refusing everything fails, as one accepting everything does."""
     with LoopbackServer() as server:
         client = MetadataClient("v4", server.url + PREFIX, timeout=2.0)
+        outcomes = {"accepted": 0, "refused": 0}
+        real_task, real_container = json.dumps(V4_TASK).encode(), json.dumps(V4_CONTAINER).encode()
 
         @settings(max_examples=100, deadline=None)
-        @given(body=st.binary(max_size=300), status=st.sampled_from([200, 400, 404, 429, 500]))
-        def check(body: bytes, status: int) -> None:
-            server.behave({PREFIX + "/task": Reply(status, body), PREFIX: Reply(200, body)})
-            with contextlib.suppress(MetadataError):
-                client.task_and_container()
+        @example(task_body=real_task, container_body=real_container, status=200)
+        @example(
+            task_body=b" \n" + json.dumps(V4_TASK, indent=2, sort_keys=True).encode() + b"\r\n",
+            container_body=json.dumps(V4_CONTAINER, ensure_ascii=False).encode() + b"\t",
+            status=200,
+        )
+        @example(task_body=real_task, container_body=real_container, status=429)
+        @example(task_body=real_task[:-1], container_body=real_container, status=200)
+        @example(task_body=real_task, container_body=b"\xff\xfe", status=200)
+        @given(
+            task_body=_written(V4_TASK) | _cut_short(V4_TASK) | st.binary(max_size=300),
+            container_body=_written(V4_CONTAINER) | st.binary(max_size=300),
+            status=st.just(200) | st.sampled_from([400, 404, 429, 500]),
+        )
+        def check(task_body: bytes, container_body: bytes, status: int) -> None:
+            server.behave(
+                {PREFIX + "/task": Reply(status, task_body), PREFIX: Reply(200, container_body)}
+            )
+            task = _reading(status, task_body, TaskMetadata)
+            # The container route counts once the task route gave a task.
+            container = _reading(200, container_body, ContainerMetadata)
+            refusal = task if isinstance(task, type) else container
+            if isinstance(refusal, type):
+                outcomes["refused"] += 1
+                with pytest.raises(refusal) as caught:
+                    client.task_and_container()
+                if isinstance(caught.value, MetadataHTTPError):
+                    assert caught.value.status == status
+                return
+            outcomes["accepted"] += 1
+            got = client.task_and_container()
+            assert (task, container) == got
+            if json.loads(task_body) == V4_TASK:  # the real task, however it was written
+                assert got[0].task_arn == V4_TASK_ARN
+            if json.loads(container_body) == V4_CONTAINER:
+                assert got[1] is not None
+                assert got[1].docker_id == V4_CONTAINER["DockerId"]
 
         check()
+    # Inputs of both kinds were checked, whatever the random draws (the explicit examples
+    # alone give two to accept and three to refuse).
+    assert outcomes["accepted"] >= 2, outcomes
+    assert outcomes["refused"] >= 3, outcomes
