@@ -141,8 +141,9 @@ class EcsFormatter(Enricher):
         """python-json-logger's steps, with the static fields and the task's as one dict."""
         ready = self._ready
         if ready is None:
-            self._add_fields_after(log_data, record, message_dict)
-            return
+            ready = self._slow_path(log_data, record, message_dict)
+            if ready is None:
+                return
         prebuilt, held, outer = ready
         rename = self._get_rename
         defaults = self.defaults
@@ -170,15 +171,30 @@ class EcsFormatter(Enricher):
                 if log_data.get(key) is prebuilt[key] and any(p in log_data for p in prefixes):
                     del log_data[key]
 
-    def _add_fields_after(
+    def _slow_path(
         self, log_data: dict[str, Any], record: logging.LogRecord, message_dict: dict[str, Any]
-    ) -> None:
-        """The usual fields, then the task's identity (waiting for it at start-up), renamed
-        as the fast path renames them."""
-        super().add_fields(log_data, record, message_dict)  # type: ignore[misc]
+    ) -> _Ready | None:
+        """A record without the prebuilt dict: formatted here (None), or, when the first
+        answer it waited for brings one, that dict, to build it as the later records are."""
         fields = self._fields
         if fields is None:
+            # Before the first answer: wait for it first (within the bound).
             fields = self._wait_fields()
+            if (ready := self._ready) is not None:
+                return ready
+        self._add_fields_after(log_data, record, message_dict, fields)
+        return None
+
+    def _add_fields_after(
+        self,
+        log_data: dict[str, Any],
+        record: logging.LogRecord,
+        message_dict: dict[str, Any],
+        fields: Fields,
+    ) -> None:
+        """The usual fields, then `fields` (the task's identity), renamed as the fast path
+        renames them: for overwrite, the nested style, or a record that waited in vain."""
+        super().add_fields(log_data, record, message_dict)  # type: ignore[misc]
         if not fields:
             return
         own: Mapping[str, Any] = fields.for_record() if self._settings.style == "nested" else fields

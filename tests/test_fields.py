@@ -1514,6 +1514,11 @@ def test_rename_inside_another_key_refused() -> None:
         "'container'" in message,
         "'container.name'" in message,
     )
+    assert {"cluster": "container"} == caught.value.value
+    assert (
+        "renames that do not put one key inside another"
+        " ('container' and 'container.name' under the otel style)"
+    ) == caught.value.accepted
 
 
 def test_rename_inside_another_key_refused_from_the_environment() -> None:
@@ -1888,6 +1893,67 @@ def test_unreasonably_long_value_left_out() -> None:
     """A value of more than 2048 characters is not metadata: it is left out."""
     task = task_with(Family="f" * 5000)
     assert {"ecs_cluster": "default"} == fields_of(task, None, fields="cluster,family")
+
+
+FAMILY_KEYS = {
+    "flat": "ecs_task_family",
+    "nested": "task_family",
+    "otel": "aws.ecs.task.family",
+    "elastic": "aws.ecs.task.family",
+    "datadog": "task_family",
+}
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_value_length_limit_is_2048_characters(style: str) -> None:
+    """2,048 characters is the longest value kept, in every style; 2,049 is left out, as a
+    missing value is (the other fields stay)."""
+
+    def built(family: str) -> dict[str, object]:
+        out = fields_of(task_with(Family=family), None, style=style, fields="cluster,family")
+        return inner(out) if style == "nested" else out
+
+    kept, dropped = built("f" * 2048), built("f" * 2049)
+    assert "f" * 2048 == kept.pop(FAMILY_KEYS[style])
+    assert kept == dropped
+    assert kept, "the cluster stays"
+
+
+def test_the_limit_is_on_the_value_as_given_not_as_escaped() -> None:
+    """A value of 2,048 control characters is kept: it is escaped after the length check,
+    to twice that length."""
+    task = task_with(Family="\n" * 2048)
+    assert "\\n" * 2048 == fields_of(task, None, fields="family")["ecs_task_family"]
+
+
+def test_a_one_character_value_is_kept_an_empty_one_left_out() -> None:
+    """The shortest value kept is one character; an empty value is unknown."""
+    assert {"ecs_task_family": "f"} == fields_of(task_with(Family="f"), None, fields="family")
+    assert {} == fields_of(task_with(Family=""), None, fields="family")
+
+
+def test_tag_keys_and_values_obey_the_value_rules() -> None:
+    """A task tag is kept when its key and its value are each text of 1 to 2,048 characters:
+    an empty, too long or non-text key or value leaves the tag out."""
+    settings = FieldSettings.resolve(environ={}, fields="cluster", tags="*")
+    longest, too_long = "k" * 2048, "k" * 2049
+    tags: dict[str, Any] = {
+        "short": "v",
+        "longest": "v" * 2048,
+        longest: "v",
+        "too-long": "v" * 2049,
+        too_long: "v",
+        "empty": "",
+        "": "v",
+        "number": 5,
+    }
+    built = build_fields(EC2_TASK, None, settings, tags=tags)
+    assert {
+        "ecs_cluster": "default",
+        "ecs_tag_short": "v",
+        "ecs_tag_longest": "v" * 2048,
+        "ecs_tag_" + longest: "v",
+    } == built
 
 
 # --- tags ----------------------------------------------------------------------------------------
