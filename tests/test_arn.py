@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -341,3 +343,71 @@ def test_arn_functions_never_raise(value: str, other: str | None) -> None:
     assert built is None or parse_arn(built) is not None
     for result in (task_id(value), region(value), account_id(value)):
         assert result is None or (isinstance(result, str) and result)
+
+
+# -- the rules at their edges ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "arn:aws-:ecs:us-east-1:123456789012:task/x",
+        "arn:aws--cn:ecs:us-east-1:123456789012:task/x",
+        "arn:aws-cn-:ecs:us-east-1:123456789012:task/x",
+    ],
+)
+def test_a_partition_with_an_empty_part_is_refused(value: str) -> None:
+    """``aws-`` and ``aws--cn`` are no partition: every part after a dash has a character."""
+    assert None is parse_arn(value)
+    assert None is task_id(value)
+
+
+@pytest.mark.parametrize("value", [None, 5, b"arn:aws:ecs:us-east-1:1:task/x", ["arn"]])
+def test_what_is_not_text_is_no_arn(value: object) -> None:
+    """A value that is not a string (``None``, a number, bytes) gives None, not a TypeError."""
+    assert None is parse_arn(value)  # type: ignore[arg-type]
+
+
+LONGEST = "c" * 255
+
+
+@pytest.mark.parametrize(
+    ("cluster", "expected"),
+    [
+        ("a", "arn:aws:ecs:us-west-2:111122223333:cluster/a"),
+        (LONGEST, f"arn:aws:ecs:us-west-2:111122223333:cluster/{LONGEST}"),
+        (LONGEST + "c", None),
+    ],
+    ids=["1-char", "255-chars", "256-chars"],
+)
+def test_cluster_arn_of_names_at_the_length_bounds(cluster: str, expected: str | None) -> None:
+    """ECS cluster names are 1 to 255 characters: both ends make an ARN, one more does not."""
+    assert expected == cluster_arn(cluster, NEW_TASK)
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [("a", "a"), (LONGEST, LONGEST), (LONGEST + "c", None)],
+    ids=["1-char", "255-chars", "256-chars"],
+)
+def test_cluster_arn_names_at_the_length_bounds(name: str, expected: str | None) -> None:
+    """A cluster ARN's name of 1 or 255 characters is read; one of 256 is not a cluster's.
+
+    ``cluster_short_name`` gives the name, or the text unchanged; ``cluster_arn`` keeps a
+    valid cluster ARN and refuses the other.
+    """
+    arn = f"arn:aws:ecs:us-west-2:111122223333:cluster/{name}"
+    assert (arn if expected is None else expected) == cluster_short_name(arn)
+    assert (None if expected is None else arn) == cluster_arn(arn, None)
+
+
+def test_arn_is_a_frozen_hashable_value() -> None:
+    """A parsed ARN cannot be changed, has no room for stray attributes, and can be a key."""
+    parsed = parse_arn(NEW_TASK)
+    assert parsed is not None
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        parsed.region = "eu-west-1"  # type: ignore[misc]
+    assert not hasattr(parsed, "__dict__")
+    again = parse_arn(NEW_TASK)
+    assert {parsed: "task"} == {again: "task"}
+    assert 1 == len({parsed, again})

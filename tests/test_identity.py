@@ -616,3 +616,166 @@ def test_own_container_ids_are_immutable() -> None:
     with pytest.raises(AttributeError):
         own.short_id = "x"  # type: ignore[misc]
     assert OwnContainerIds(full_ids=(CURL,), short_id="abc") == replace(own, short_id="abc")
+
+
+# -- the rules at their edges ---------------------------------------------------------------------
+
+SCOPE_ID = SANDBOX  # ids of this section, one per shape, so that the order shows which won
+DOCKER_ID = VOLUME
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"1:name=systemd:/system.slice/app:web.service/docker/{CURL}\n",
+        f"0::/kubepods.slice/pod:1:2/docker-{CURL}.scope\n",
+        f"3:memory:/ecs/{EC2_TASK}/{CURL}/sub:cgroup\n",
+    ],
+    ids=["docker", "systemd-scope", "ecs"],
+)
+def test_cgroup_path_may_hold_colons(tmp_path: Path, text: str) -> None:
+    """Only the first two colons separate a line's fields: the path after them may hold more."""
+    own = read(tmp_path, text, None)
+    assert (CURL,) == own.full_ids
+    assert own.sources[0].startswith(f"{CURL} from {tmp_path / 'cgroup'} line 1 (")
+
+
+@pytest.mark.parametrize(
+    ("own_shape", "text", "expected"),
+    [
+        (
+            "ECS",
+            f"1:memory:/a/b/c/d/e/docker/{DOCKER_ID}\n"
+            f"2:memory:/a/b/c/d/docker-{SCOPE_ID}.scope\n"
+            f"3:memory:/ecs/{EC2_TASK}/{CURL}\n",
+            [CURL, SCOPE_ID, DOCKER_ID],
+        ),
+        (
+            "Fargate",
+            f"1:memory:/a/b/c/d/e/docker/{DOCKER_ID}\n"
+            f"2:memory:/a/b/c/d/docker-{SCOPE_ID}.scope\n"
+            f"3:memory:/ecs/{FARGATE_TASK}/{FARGATE}\n",
+            [FARGATE, SCOPE_ID, DOCKER_ID],
+        ),
+    ],
+)
+def test_cgroup_shapes_rank_before_depth_and_line(
+    own_shape: str, text: str, expected: list[str]
+) -> None:
+    """The ECS shapes beat a systemd scope, which beats a Docker cgroup, even nested deeper.
+
+    Depth (the innermost first) and then the line only order ids of one shape's rank: here
+    every less confident id is deeper and on an earlier line, and still comes after.
+    """
+    assert expected == parse_cgroup(text), own_shape
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            f"1:memory:/ecs/{EC2_TASK}/{CURL}\n2:memory:/x/ecs/{FARGATE_TASK}/{FARGATE}\n",
+            [FARGATE, CURL],
+        ),
+        (
+            f"1:memory:/ecs/{FARGATE_TASK}/{FARGATE}\n2:memory:/x/ecs/{EC2_TASK}/{CURL}\n",
+            [CURL, FARGATE],
+        ),
+    ],
+    ids=["fargate-deeper", "ecs-deeper"],
+)
+def test_ecs_and_fargate_shapes_are_equally_confident(text: str, expected: list[str]) -> None:
+    """Between the two ECS shapes neither is preferred: the innermost comes first."""
+    assert expected == parse_cgroup(text)
+
+
+def test_mountinfo_mounts_of_one_rank_keep_their_order_of_files() -> None:
+    """``hostname`` before ``hosts`` before ``resolv.conf``, even listed in the other order.
+
+    The mounts are listed from the least to the most confident, so that neither the line order
+    nor the equal depth of every mount can be what orders them.
+    """
+    text = (
+        f"1 0 0:1 /var/lib/docker/containers/{OTHER}/resolv.conf /etc/resolv.conf rw - xfs a rw\n"
+        f"2 0 0:1 /var/lib/docker/containers/{NGINX}/hosts /etc/hosts rw - xfs a rw\n"
+        f"3 0 0:1 /var/lib/docker/containers/{CURL}/hostname /etc/hostname rw - xfs a rw\n"
+        f"4 0 0:1 /var/lib/docker/containers/{SANDBOX}/hosts /etc/hosts rw - xfs a rw\n"
+        f"5 0 0:1 /var/lib/docker/containers/{VOLUME}/hostname /etc/hostname rw - xfs a rw\n"
+    )
+    assert [CURL, VOLUME, NGINX, SANDBOX, OTHER] == parse_mountinfo(text)
+
+
+def test_mountinfo_needs_only_the_first_five_fields() -> None:
+    """A line that ends at its mount point (the fifth field) is read; one field less is not."""
+    root = f"/var/lib/docker/containers/{CURL}/hostname"
+    assert ([CURL], []) == (
+        parse_mountinfo(f"1 0 0:1 {root} /etc/hostname\n"),
+        parse_mountinfo(f"1 0 {root} /etc/hostname\n"),
+    )
+
+
+def test_sources_give_each_cgroup_id_its_line_and_shape(tmp_path: Path) -> None:
+    """Every id is noted with the line it was read on and the shape it was read in."""
+    text = (
+        "12:pids:/\n"
+        f"11:memory:/docker/{DOCKER_ID}\n"
+        f"10:cpu:/system.slice/docker-{SCOPE_ID}.scope\n"
+        f"9:blkio:/ecs/{FARGATE_TASK}/{FARGATE}\n"
+        f"8:devices:/ecs/{EC2_TASK}/{CURL}\n"
+    )
+    own = read(tmp_path, text, None)
+    path = tmp_path / "cgroup"
+    assert (
+        f"{FARGATE} from {path} line 4 (Fargate task cgroup)",
+        f"{CURL} from {path} line 5 (ECS task cgroup)",
+        f"{SCOPE_ID} from {path} line 3 (systemd docker scope)",
+        f"{DOCKER_ID} from {path} line 2 (Docker cgroup)",
+        f"{tmp_path / 'y'}: not found",
+    ) == own.sources
+
+
+def test_own_container_ids_are_keyword_only_and_slotted() -> None:
+    """``OwnContainerIds`` is built by keyword only, and holds nothing but its three fields."""
+    with pytest.raises(TypeError):
+        OwnContainerIds((CURL,))  # type: ignore[call-arg]
+    own = OwnContainerIds(full_ids=(CURL,))
+    assert not hasattr(own, "__dict__")
+    assert 1 == len({own, OwnContainerIds(full_ids=(CURL,))})
+
+
+def test_why_a_path_is_unreadable(tmp_path: Path) -> None:
+    """The note gives the system's reason, or the error's name when the error has none."""
+    mountinfo = str(tmp_path / "y")
+    directory = read_own_container_ids(
+        cgroup_path=str(tmp_path), mountinfo_path=mountinfo, hostname=""
+    )
+    nul = read_own_container_ids(cgroup_path="/proc/x\x00", mountinfo_path=mountinfo, hostname="")
+    assert (f"{tmp_path}: unreadable (Is a directory)", "/proc/x\x00: unreadable (ValueError)") == (
+        directory.sources[0],
+        nul.sources[0],
+    )
+
+
+def test_a_last_line_without_a_newline_is_read(tmp_path: Path) -> None:
+    """A file shorter than the limit is read whole, its last line too, newline or not."""
+    own = read(tmp_path, f"2:cpu:/\n1:memory:/docker/{CURL}", None)
+    assert (CURL,) == own.full_ids
+
+
+READ_LIMIT = 256 * 1024
+"""The documented bytes read of each file: whatever comes after is not looked at."""
+
+
+def test_the_read_limit_is_256_kib(tmp_path: Path) -> None:
+    """A line ending exactly at byte 262,144 is read; a whole line just after it is not."""
+    line = f"1:memory:/docker/{CURL}\n"
+    filler = "x" * (READ_LIMIT - len(line) - 1) + "\n"
+    at_limit = read(tmp_path, filler + line, None)
+    after = read(tmp_path, "x" * (READ_LIMIT - 1) + "\n" + line, None)
+    assert ((CURL,), ()) == (at_limit.full_ids, after.full_ids)
+
+
+def test_a_single_line_past_the_limit_is_dropped_whole(tmp_path: Path) -> None:
+    """No newline in the first 256 KiB: that one line is cut short, so none of it is read."""
+    own = read(tmp_path, f"1:memory:/docker/{CURL}/" + "x" * READ_LIMIT, None)
+    assert ((), f"{tmp_path / 'cgroup'}: no container id") == (own.full_ids, own.sources[0])

@@ -5,6 +5,8 @@
 from __future__ import annotations
 
 import json
+import os
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ecs_log_context import MetadataClient
 from ecs_log_context._metadata_file import parse_metadata_file, read_metadata_file
 from ecs_log_context.errors import InvalidMetadataError, MetadataError, MetadataUnavailableError
 from ecs_log_context.models import ContainerMetadata, Network, Port, TaskMetadata
@@ -211,6 +214,120 @@ def test_size_cap(tmp_path: Path) -> None:
     with pytest.raises(InvalidMetadataError) as caught:
         read_metadata_file(str(path), max_bytes=len(content) - 1)
     assert f"larger than {len(content) - 1} bytes" == caught.value.detail
+
+
+# -- the file's own rules: its size, its kind, the messages ----------------------------------
+
+DEFAULT_CAP = 4 * 1024 * 1024
+
+
+def padded_ready_file(tmp_path: Path, size: int) -> str:
+    """The ready file, padded with trailing spaces (still the same JSON) to ``size`` bytes."""
+    content = READY.read_bytes()
+    path = tmp_path / "ecs-container-metadata.json"
+    path.write_bytes(content + b" " * (size - len(content)))
+    return str(path)
+
+
+def test_the_default_cap_is_4_mib(tmp_path: Path) -> None:
+    """Without ``max_bytes``, a file of exactly 4 MiB is read and one byte more is refused."""
+    at_cap = padded_ready_file(tmp_path, DEFAULT_CAP)
+    assert "simple-app" == read_metadata_file(at_cap)[1].name
+
+    over = padded_ready_file(tmp_path, DEFAULT_CAP + 1)
+    with pytest.raises(InvalidMetadataError) as caught:
+        read_metadata_file(over)
+    assert (over, "larger than 4194304 bytes") == (caught.value.url, caught.value.detail)
+
+
+def open_in_a_thread(path: str) -> list[BaseException | None]:
+    """``read_metadata_file(path)`` in a thread; what it raised, or ``[]`` if it blocked.
+
+    A blocking ``open`` (a FIFO opened without ``O_NONBLOCK``) is released by opening the
+    FIFO's other end, so that a wrong library fails this test instead of hanging it.
+    """
+    outcome: list[BaseException | None] = []
+
+    def read() -> None:
+        try:
+            read_metadata_file(path)
+        except BaseException as exc:  # handed back to the test, whatever it is
+            outcome.append(exc)
+        else:
+            outcome.append(None)
+
+    thread = threading.Thread(target=read, daemon=True)
+    thread.start()
+    thread.join(timeout=30.0)  # a hang detector: it returns at once unless open() blocks
+    if thread.is_alive():
+        os.close(os.open(path, os.O_WRONLY | os.O_NONBLOCK))
+        thread.join(timeout=30.0)
+        return []
+    return outcome
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs mkfifo")
+def test_a_fifo_is_not_a_regular_file(tmp_path: Path) -> None:
+    """A FIFO with no writer neither blocks the read nor is read: it is not a regular file."""
+    fifo = tmp_path / "ecs-container-metadata.json"
+    os.mkfifo(fifo)
+    outcome = open_in_a_thread(str(fifo))
+    assert outcome, "read_metadata_file blocked opening a FIFO"
+    error = outcome[0]
+    assert isinstance(error, MetadataUnavailableError), error
+    assert ("container metadata file", str(fifo), "is not a regular file") == (
+        error.what,
+        error.url,
+        error.detail,
+    )
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/null"), reason="needs /dev/null")
+def test_a_device_is_not_a_regular_file() -> None:
+    """A character device (which reads as empty) is refused before it is read."""
+    with pytest.raises(MetadataUnavailableError) as caught:
+        read_metadata_file("/dev/null")
+    assert "is not a regular file" == caught.value.detail
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("missing.json", "cannot be read: No such file or directory"),
+        (".", "cannot be read: Is a directory"),
+    ],
+)
+def test_why_a_file_cannot_be_read(tmp_path: Path, name: str, expected: str) -> None:
+    """The reason is the system's own words, without the errno and the path around them."""
+    with pytest.raises(MetadataUnavailableError) as caught:
+        read_metadata_file(str(tmp_path / name))
+    assert expected == caught.value.detail
+
+
+@pytest.mark.parametrize(
+    ("status", "expected"),
+    [
+        ("NOT_READY", "not ready yet: MetadataFileStatus is 'NOT_READY', not 'READY'"),
+        ("", "not ready yet: MetadataFileStatus is '', not 'READY'"),
+        ("R" * 100, f"not ready yet: MetadataFileStatus is '{'R' * 59}, not 'READY'"),
+    ],
+    ids=["other", "empty", "long"],
+)
+def test_the_status_other_than_ready_in_the_message(status: str, expected: str) -> None:
+    """The message quotes the status found, cut to 60 characters, and the one awaited."""
+    with pytest.raises(MetadataUnavailableError) as caught:
+        parse_metadata_file(fixture_json(READY.name) | {"MetadataFileStatus": status}, path=PATH)
+    assert expected == caught.value.detail
+
+
+def test_the_file_source_has_no_tags_to_add(tmp_path: Path) -> None:
+    """The file source's ``task_with_tags()`` is its ``task()``: the file holds no tags."""
+    path = tmp_path / "ecs-container-metadata.json"
+    path.write_bytes(READY.read_bytes())
+    client = MetadataClient("file", str(path))
+    task = client.task_with_tags()
+    assert read_metadata_file(str(path))[0] == task
+    assert ({}, {}) == (dict(task.task_tags), dict(task.container_instance_tags))
 
 
 # -- fuzzing ------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
@@ -214,3 +215,66 @@ def test_to_dict_is_json_ready() -> None:
         "network_tx_bytes_per_sec": None,
     } == data
     assert json.loads(json.dumps(data))["memory_used"] == 1_000
+
+
+@pytest.mark.parametrize(
+    ("counters", "expected"),
+    [
+        ({"total": 101, "pretotal": 100, "system": 2_000, "presystem": 1_000}, 0.4),
+        ({"total": 300, "pretotal": 100, "system": 1_001, "presystem": 1_000}, 80_000.0),
+        ({"total": 101, "pretotal": 100, "system": 1_001, "presystem": 1_000}, 400.0),
+    ],
+    ids=["cpu-delta-1", "system-delta-1", "both-deltas-1"],
+)
+def test_deltas_of_one_are_positive(counters: dict[str, Any], expected: float) -> None:
+    """The smallest positive deltas count: 1 ns of CPU or of system time is not "no delta"."""
+    usage = compute_usage(stats_of(sample(**counters)))
+
+    # cpu delta / system delta * 4 online CPUs * 100
+    assert usage.cpu_percent == pytest.approx(expected)
+
+
+def test_stats_without_an_id_or_a_name() -> None:
+    """No Docker ID given nor in the stats: an empty id; no name anywhere: None."""
+    document = sample()
+    del document["id"], document["name"]
+
+    usage = compute_usage(stats_of(document))
+
+    assert ("", None) == (usage.docker_id, usage.name)
+
+
+def test_a_given_name_wins_over_the_docker_name() -> None:
+    """The task definition's name, when given, is kept; the stats' Docker name is the fallback."""
+    assert "web" == compute_usage(stats_of(sample()), name="web").name
+
+
+def test_container_usage_is_a_frozen_hashable_value() -> None:
+    """A usage row cannot be changed after the fact, and can be kept in a set or as a key."""
+    usage = compute_usage(stats_of(sample(memory={"usage": 1_000, "limit": 4_000})))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        usage.cpu_percent = 1.0  # type: ignore[misc]
+    again = compute_usage(stats_of(sample(memory={"usage": 1_000, "limit": 4_000})))
+    assert 1 == len({usage, again})
+
+
+def test_cgroup_v1_subtracts_total_inactive_file_first() -> None:
+    """Under cgroup v1 both counters exist: the hierarchy's total_inactive_file is the cache."""
+    memory = {
+        "usage": 10_000,
+        "limit": 40_000,
+        "stats": {"total_inactive_file": 3_000, "inactive_file": 2_000},
+    }
+
+    assert 7_000 == compute_usage(stats_of(sample(memory=memory))).memory_used
+
+
+def test_a_cache_too_large_falls_back_to_the_other_counter() -> None:
+    """A total_inactive_file not below the usage is skipped for inactive_file, as docker does."""
+    memory = {
+        "usage": 10_000,
+        "limit": 40_000,
+        "stats": {"total_inactive_file": 12_000, "inactive_file": 2_000},
+    }
+
+    assert 8_000 == compute_usage(stats_of(sample(memory=memory))).memory_used
