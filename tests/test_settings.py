@@ -606,3 +606,158 @@ def test_a_dotted_rename_is_fine_where_nothing_sits_under_it() -> None:
     """flat keys have no dots: a rename to a dotted key clashes with nothing."""
     settings = FieldSettings.resolve(keys="cluster=service.cluster", environ={})
     assert (("cluster", "service.cluster"),) == settings.keys
+
+
+# -- the rules pinned whole: defaults, the length bound, every refusal's sentence ----------------
+
+URL_ACCEPTED = (
+    "an http:// or https:// URL with a host and no user:password, query or credentials path"
+)
+BOOL_ACCEPTED = "true or false (also 1/0, yes/no, on/off)"
+TIMEOUT_ACCEPTED = "a number of seconds from 0.001 to 60"
+TTL_TEXT = "0 (never refresh) or a number of seconds from 1 to 604800 (a week)"
+LIST_ACCEPTED = "a comma-separated string or a list of strings"
+FIELDS_ACCEPTED = "field names from " + ", ".join(ALL) + ", or the groups default and all"
+NESTED_ACCEPTED = "a key of letters, digits, _ . - (not a logging.LogRecord attribute)"
+LENGTH_ACCEPTED = "a value of at most 4096 characters"
+
+
+def test_bare_settings_have_the_documented_defaults() -> None:
+    """``ContextSettings()`` and ``FieldSettings()``, built without `resolve`, hold the same
+    defaults as PRODUCT.md's: the tuple's own defaults, which `resolve` also falls back to."""
+    assert tuple(ContextSettings()) == (True, "auto", None, None, 1.0, 3600.0)
+    assert tuple(FieldSettings()) == (DEFAULT, "flat", (), (), False, "ecs", None)
+
+
+@pytest.mark.parametrize(
+    ("cls", "variable"), [(row.cls, row.variable) for row in VARIABLES], ids=IDS
+)
+def test_a_variable_of_4097_characters_is_refused_by_its_length(cls: Any, variable: str) -> None:
+    """One character past 4,096 is refused for its length, before it is read, in a sentence
+    naming the variable and the bound."""
+    value = "x" * 4097
+    with pytest.raises(ConfigurationError) as caught:
+        cls.resolve(environ={variable: value})
+    assert str(caught.value) == (
+        f"{variable}='{'x' * 76}... cannot be used: expected {LENGTH_ACCEPTED}"
+    )
+    assert (caught.value.name, caught.value.value) == (variable, value)
+
+
+@pytest.mark.parametrize(
+    ("cls", "variable"), [(row.cls, row.variable) for row in VARIABLES], ids=IDS
+)
+def test_a_variable_of_4096_characters_is_not_refused_by_its_length(
+    cls: Any, variable: str
+) -> None:
+    """4,096 characters pass the length bound: the value is read (and may be refused for
+    what it is, never for its length)."""
+    refused: ConfigurationError | None = None
+    try:
+        cls.resolve(environ={variable: "x" * 4096})
+    except ConfigurationError as error:
+        refused = error
+    assert refused is None or refused.accepted != LENGTH_ACCEPTED
+
+
+def test_a_container_name_of_4096_characters_is_kept() -> None:
+    """At the bound, from the variable or the argument, the value is used as given."""
+    name = "n" * 4096
+    assert (
+        ContextSettings.resolve(environ={"ECS_LOG_CONTEXT_CONTAINER_NAME": name}).container_name
+        == name
+    )
+    assert ContextSettings.resolve(container_name=name, environ={}).container_name == name
+
+
+@pytest.mark.parametrize("argument", ["container_name", "v2_endpoint", "source"])
+def test_an_argument_of_4097_characters_is_refused_naming_the_argument(argument: str) -> None:
+    """A string argument past the bound is refused like a variable, named as the argument."""
+    value = "x" * 4097
+    with pytest.raises(ConfigurationError) as caught:
+        ContextSettings.resolve(**{argument: value}, environ={})
+    assert str(caught.value) == (
+        f"{argument}='{'x' * 76}... cannot be used: expected {LENGTH_ACCEPTED}"
+    )
+
+
+def test_a_long_list_argument_is_not_a_long_string() -> None:
+    """The bound is on text: a list of more than 4,096 items is read item by item."""
+    assert FieldSettings.resolve(fields=["cluster"] * 5000, environ={}).fields == ("cluster",)
+
+
+def test_a_long_blank_variable_is_unset() -> None:
+    """Blank counts as unset whatever its length: no refusal for 5,000 spaces."""
+    settings = ContextSettings.resolve(environ={"ECS_LOG_CONTEXT_CONTAINER_NAME": " " * 5000})
+    assert settings.container_name is None
+
+
+# (settings class, variable, value, what the message says is accepted: the whole text)
+EXACT_REFUSALS: list[tuple[Any, str, str, str]] = [
+    (ContextSettings, "ECS_LOG_CONTEXT_ENABLED", "maybe", BOOL_ACCEPTED),
+    (FieldSettings, "ECS_LOG_CONTEXT_OVERWRITE", "y", BOOL_ACCEPTED),
+    (ContextSettings, "ECS_LOG_CONTEXT_SOURCE", "v5", "one of auto, v4, v3, v2, file"),
+    (FieldSettings, "ECS_LOG_CONTEXT_STYLE", "json", "one of flat, otel, nested, elastic, datadog"),
+    (ContextSettings, "ECS_LOG_CONTEXT_TIMEOUT", "61", TIMEOUT_ACCEPTED),
+    (ContextSettings, "ECS_LOG_CONTEXT_TIMEOUT", "1_0", TIMEOUT_ACCEPTED),
+    (ContextSettings, "ECS_LOG_CONTEXT_TIMEOUT", "nan", TIMEOUT_ACCEPTED),
+    (ContextSettings, "ECS_LOG_CONTEXT_TTL", "604801", TTL_TEXT),
+    (ContextSettings, "ECS_LOG_CONTEXT_TTL", "0.5", TTL_TEXT),
+    (ContextSettings, "ECS_LOG_CONTEXT_V2_ENDPOINT", "ftp://169.254.170.2", URL_ACCEPTED),
+    (FieldSettings, "ECS_LOG_CONTEXT_FIELDS", ",", FIELDS_ACCEPTED + "; the list names none"),
+    (FieldSettings, "ECS_LOG_CONTEXT_TAGS", "t" * 129, "tag keys of at most 128 characters, or *"),
+    (FieldSettings, "ECS_LOG_CONTEXT_NESTED_KEY", "message", NESTED_ACCEPTED),
+    (FieldSettings, "ECS_LOG_CONTEXT_NESTED_KEY", "asctime", NESTED_ACCEPTED),
+    (FieldSettings, "ECS_LOG_CONTEXT_NESTED_KEY", "k" * 129, NESTED_ACCEPTED),
+]
+
+
+@pytest.mark.parametrize(
+    ("cls", "variable", "value", "accepted"),
+    EXACT_REFUSALS,
+    ids=[f"{row[1]}={row[2][:20]!r}" for row in EXACT_REFUSALS],
+)
+def test_each_refusal_says_the_whole_sentence(
+    cls: Any, variable: str, value: str, accepted: str
+) -> None:
+    """Each kind of refusal compared as the sentence a user reads, not a fragment of it."""
+    with pytest.raises(ConfigurationError) as caught:
+        cls.resolve(environ={variable: value})
+    shown_value = repr(value) if len(repr(value)) <= 80 else repr(value)[:77] + "..."
+    assert str(caught.value) == f"{variable}={shown_value} cannot be used: expected {accepted}"
+
+
+@pytest.mark.parametrize(
+    ("cls", "argument", "value", "accepted"),
+    [
+        (ContextSettings, "container_name", 42, "a container name from the task definition"),
+        (FieldSettings, "fields", 3, LIST_ACCEPTED),
+        (FieldSettings, "fields", ["cluster", 3], LIST_ACCEPTED),
+        (FieldSettings, "tags", {"team": 1}, LIST_ACCEPTED),
+        (ContextSettings, "enabled", 1, BOOL_ACCEPTED),
+        (ContextSettings, "timeout", True, TIMEOUT_ACCEPTED),
+        (ContextSettings, "timeout", [1], TIMEOUT_ACCEPTED),
+    ],
+    ids=[
+        "container_name=42",
+        "fields=3",
+        "fields-list",
+        "tags-dict",
+        "enabled=1",
+        "timeout=True",
+        "timeout-list",
+    ],
+)
+def test_each_argument_refusal_says_the_whole_sentence(
+    cls: Any, argument: str, value: object, accepted: str
+) -> None:
+    """Arguments of the wrong type are refused with the same sentences, named as arguments."""
+    with pytest.raises(ConfigurationError) as caught:
+        cls.resolve(**{argument: value}, environ={})
+    assert str(caught.value) == f"{argument}={value!r} cannot be used: expected {accepted}"
+
+
+@pytest.mark.parametrize("key", ["k", "k" * 128, "_a.b-c"])
+def test_nested_keys_up_to_128_characters_are_kept(key: str) -> None:
+    """A nested key of 1 to 128 letters, digits, _ . - (starting with a letter or _) is used."""
+    assert FieldSettings.resolve(nested_key=f" {key} ", environ={}).nested_key == key
