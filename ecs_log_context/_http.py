@@ -106,7 +106,8 @@ class Transport:
         url = self.url + path
         self.client()  # built (httpx imported) before the clock starts: that is not the answer
         deadline = time.monotonic() + 2 * self.timeout
-        for _ in range(2):  # the request, and one redirect to the clean path
+        redirected = False  # one redirect to the clean path is followed, no more
+        while True:
             try:
                 status, headers, body = self._traced(what, url, deadline)
             except httpx.TimeoutException as exc:
@@ -124,11 +125,16 @@ class Transport:
                 ) from None
             if status in (301, 308):
                 location = headers.get("location", "")
+                if not location:
+                    raise MetadataHTTPError(what, url, status, "redirect without a Location")
                 target = urljoin(url, location)
+                if redirected:
+                    said = f"more than one redirect (then to {printable(target)})"
+                    raise MetadataHTTPError(what, url, status, said)
                 old, new = urlsplit(url), urlsplit(target)
                 same_origin = (new.scheme, new.netloc) == (old.scheme, old.netloc)
                 if same_origin and _is_clean_path(urlsplit(location).path or new.path):
-                    url = target
+                    url, redirected = target, True
                     continue
                 raise MetadataHTTPError(
                     what, url, status, f"redirect to {printable(target)} not followed"
@@ -139,7 +145,6 @@ class Transport:
             if status >= 300:
                 raise MetadataHTTPError(what, url, status, _agent_message(body))
             return body, url
-        raise MetadataHTTPError(what, url, 301, "more than one redirect")
 
     def _traced(self, what: str, url: str, deadline: float) -> tuple[int, Mapping[str, str], bytes]:
         on_request = self.on_request

@@ -326,24 +326,26 @@ def test_a_redirect_elsewhere_is_refused_in_full(loopback: LoopbackServer) -> No
 
 
 def test_a_second_redirect_is_not_followed(loopback: LoopbackServer) -> None:
-    """One redirect is followed, not two: a 301, and the third URL is never asked."""
+    """One redirect is followed, not two: the error names the URL that answered the second
+    and where it pointed, and the third URL is never asked."""
     loopback.route("/v4/a/task", Reply(301, "", headers={"Location": "/v4/b/task"}))
     loopback.route("/v4/b/task", Reply(301, "", headers={"Location": "/v4/c/task"}))
     with pytest.raises(MetadataHTTPError) as caught:
         MetadataClient("v4", loopback.url + "/v4/a").task()
     assert caught.value.status == 301
-    assert str(caught.value).endswith("/task: HTTP 301: more than one redirect")
+    assert str(caught.value) == (
+        f"task metadata from {loopback.url}/v4/b/task: HTTP 301: more than one redirect"
+        f" (then to {loopback.url}/v4/c/task)"
+    )
     assert loopback.paths() == ["/v4/a/task", "/v4/b/task"]
 
 
-def test_a_redirect_without_a_location_is_not_followed_forever(
-    loopback: LoopbackServer,
-) -> None:
-    """No Location is the same URL again: asked twice, then refused as more than one."""
+def test_a_redirect_without_a_location_is_refused_at_once(loopback: LoopbackServer) -> None:
+    """A 301 without a Location points nowhere: refused on its first answer, not asked again."""
     error = task_error(loopback, Reply(301, ""))
     assert isinstance(error, MetadataHTTPError)
-    assert str(error).endswith("HTTP 301: more than one redirect")
-    assert loopback.paths() == [V4_ID + "/task"] * 2
+    assert str(error).endswith(f"{V4_ID}/task: HTTP 301: redirect without a Location")
+    assert loopback.paths() == [V4_ID + "/task"]
 
 
 # -- connections -----------------------------------------------------------------------------------
