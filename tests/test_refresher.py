@@ -273,3 +273,79 @@ def test_a_child_forked_with_a_failed_route_retries_that_route_soon() -> None:
     assert frozenset({"container"}) == plan[1]
     assert plan[0] is not None
     assert plan[0] <= 1.5
+
+
+# -- stopping, the first delay, and the jitter's own figures ----------------------------------
+
+
+def test_a_stopped_outcome_needs_no_delay_and_counts_no_failure() -> None:
+    """``after(STOPPED)`` is None (no more fetches), and the backoff is where it was."""
+    schedule = Schedule(10, exact)
+    assert 1.0 == schedule.after(FAILED)
+    assert schedule.after(Outcome.STOPPED) is None
+    assert 2.0 == schedule.after(FAILED)
+
+
+def test_the_first_delay_comes_before_the_first_fetch() -> None:
+    """``start(first_delay=5)`` (a forked child's plan): the first fetch at 5 s, then the TTL."""
+    clock = FakeClock()
+    times: list[float] = []
+    refresher: Refresher
+
+    def fetch() -> str:
+        times.append(clock.now)
+        if len(times) == 2:
+            refresher.stop()
+        return OK
+
+    refresher = Refresher(fetch, ttl=100, clock=clock, spread=exact)
+    refresher.start(first_delay=5)
+    thread = refresher.thread
+    assert thread is not None
+    thread.join(30)
+    assert [5.0, 105.0] == times
+    assert [5.0, 100.0] == clock.waits
+
+
+@pytest.mark.parametrize("outcome", [OK, FAILED, PARTIAL, THROTTLED])
+def test_a_stop_during_a_fetch_ends_the_loop_without_another_wait(outcome: str) -> None:
+    """Closed while a fetch ran: the loop ends when the fetch returns, whatever it achieved."""
+    clock = FakeClock()
+    refresher: Refresher
+
+    def fetch() -> str:
+        refresher.stop()
+        return outcome
+
+    refresher = Refresher(fetch, ttl=100, clock=clock, spread=exact)
+    refresher.run()
+    assert [] == clock.waits
+
+
+def test_a_fetch_that_says_stopped_ends_the_loop_without_a_wait() -> None:
+    """The fetch found the context closed (``STOPPED``): no wait, no second fetch."""
+    clock = FakeClock()
+    calls: list[float] = []
+
+    def fetch() -> str:
+        calls.append(clock.now)
+        return Outcome.STOPPED
+
+    refresher = Refresher(fetch, ttl=100, clock=clock, spread=exact)
+    refresher.run()
+    assert ([0.0], []) == (calls, clock.waits)
+
+
+@pytest.mark.parametrize("ends", [(0.0, 90.0, 0.5, 5.0), (1.0, 110.0, 1.5, 15.0)])
+def test_the_jitter_at_either_end_of_its_range(
+    monkeypatch: pytest.MonkeyPatch, ends: tuple[float, float, float, float]
+) -> None:
+    """The random factor at its low or high end: a TTL of 100 s waits 90 or 110 (a tenth),
+    the first retry 0.5 or 1.5 s (half), and ``jitter(10, 0.5)`` is 5 or 15."""
+    import random
+
+    position, ttl, retry, ten = ends
+    monkeypatch.setattr(random, "uniform", lambda low, high: low + (high - low) * position)
+    assert ttl == pytest.approx(Schedule(100).after(OK))
+    assert retry == pytest.approx(Schedule(100).after(FAILED))
+    assert ten == pytest.approx(jitter(10.0, 0.5))
