@@ -407,3 +407,52 @@ def test_the_readme_health_check_asks_each_route_once_per_ttl(
     assert mock.task["TaskARN"] == answers[0]["task"]
     assert isinstance(answers[0]["memory"], int)
     assert {_own(mock) + "/task": 1, _own(mock) + "/stats": 1} == _paths(mock)
+
+
+class _NoticedEvent(threading.Event):
+    """An event that says when a thread starts waiting on it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.waiting = threading.Event()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        self.waiting.set()
+        return super().wait(timeout)
+
+
+def test_a_caller_waiting_on_a_request_that_ended_in_a_bug_asks_again() -> None:
+    """The request a caller waits for may end with neither an answer nor a MetadataError (a
+    bug in the code that asks, an interrupt): the caller that waited then asks itself, and
+    gets its answer, rather than an error about the flight."""
+    from ecs_log_context._cache import RouteCache
+
+    cache = RouteCache(60.0, timer=lambda: 0.0)
+    started, fail = threading.Event(), threading.Event()
+    failures: list[BaseException] = []
+
+    def broken() -> tuple[bytes, str]:
+        started.set()
+        fail.wait(10)
+        raise RuntimeError("a bug in the asking code")
+
+    def first() -> None:
+        try:
+            cache.get("/task", broken)
+        except RuntimeError as exc:
+            failures.append(exc)
+
+    flyer = threading.Thread(target=first)
+    flyer.start()
+    assert started.wait(10)
+    flight = cache._flights["/task"]
+    flight.done = noticed = _NoticedEvent()
+    got: list[tuple[bytes, str]] = []
+    waiter = threading.Thread(target=lambda: got.append(cache.get("/task", lambda: (b"{}", "u"))))
+    waiter.start()
+    assert noticed.waiting.wait(10)  # the second caller waits for the first one's request
+    fail.set()
+    flyer.join(10)
+    waiter.join(10)
+    assert [str(exc) for exc in failures] == ["a bug in the asking code"]
+    assert got == [(b"{}", "u")]
