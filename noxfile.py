@@ -89,7 +89,7 @@ def bench(session: nox.Session) -> None:
 
 
 # The measurement the changelog and the closing notes give: 50 mutants drawn from each group of
-# modules with a fixed seed, two at a time (about 45 minutes on two cores). Every mutant of every
+# modules with a fixed seed, two at a time (about 35 minutes on two cores). Every mutant of every
 # module is `nox -s mutation -- --jobs 2` (hours).
 MUTATION_RUN = ("--per-group", "50", "--seed", "17", "--jobs", "2", "--json", "mutation.json")
 
