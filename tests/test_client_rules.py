@@ -24,6 +24,7 @@ from ecs_log_context import (
     NoMetadataSourceError,
 )
 from ecs_log_context.errors import ConfigurationError, MetadataError
+from ecs_log_context.mock.server import MockEndpoint
 
 from .documents import fixture_text
 from .loopback import LoopbackServer, Reply
@@ -556,3 +557,42 @@ def test_v2_cannot_tell_its_container_said_in_full(loopback: LoopbackServer) -> 
         f"container metadata from {loopback.url}/v2/metadata: cannot tell which of the task's"
         f" containers this is: {why}; set ECS_LOG_CONTEXT_CONTAINER_NAME to its name"
     )
+
+
+# -- what each call returns, and names in its errors -------------------------------------------
+
+
+def test_v2_task_and_container_is_the_task_and_the_container_named(mock: MockEndpoint) -> None:
+    """On v2 the container comes from the task's own list: the one named, or None when the
+    name matches none of them (v2 has no route for the caller's container)."""
+    task, container = MetadataClient(
+        "v2", mock.v2_endpoint, container_name="checkout-api"
+    ).task_and_container()
+    assert task.cluster == mock.task["Cluster"]
+    assert container is not None
+    assert container.name == "checkout-api"
+    assert container in task.containers
+    unknown = MetadataClient("v2", mock.v2_endpoint, container_name="no-such-container")
+    assert unknown.task_and_container() == (task, None)
+
+
+def test_a_stats_error_names_the_container_stats(loopback: LoopbackServer) -> None:
+    """A failed stats route is said as "container stats" (the container's) or "task stats"."""
+    loopback.route(V4_ID + "/stats", Reply(500, "boom"))
+    loopback.route(V4_ID + "/task/stats", Reply(500, "boom"))
+    with pytest.raises(MetadataError) as caught:
+        client_of(loopback).container_stats()
+    assert str(caught.value) == f"container stats from {loopback.url}{V4_ID}/stats: HTTP 500: boom"
+    with pytest.raises(MetadataError) as caught:
+        client_of(loopback).task_stats()
+    assert str(caught.value) == f"task stats from {loopback.url}{V4_ID}/task/stats: HTTP 500: boom"
+
+
+def test_the_file_source_has_no_stats_and_says_so(tmp_path: Path) -> None:
+    path = tmp_path / "metadata.json"
+    path.write_text(fixture_text("container_metadata_file_ready_awsdocs.json"), encoding="utf-8")
+    client = MetadataClient("file", str(path))
+    for call in (client.container_stats, client.task_stats):
+        with pytest.raises(MetadataError) as caught:
+            call()
+        assert str(caught.value) == f"stats from {path}: the metadata file has no stats"
