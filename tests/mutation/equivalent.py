@@ -199,6 +199,13 @@ EQUIVALENT: dict[str, str] = {
         '`getattr(os, "O_NONBLOCK", 0)` -> default -1: as above, the default is never used on '
         "POSIX."
     ),
+    "own_container-8462109b": (
+        "the docstring of MAX_READ (a bare string statement after the assignment) -> '': "
+        "a string expression statement has no effect; no code reads it."
+    ),
+    "own_container-835e8989": (
+        "the docstring of MAX_READ wrapped in XX: as own_container-8462109b, no effect."
+    ),
     "own_container-02ac79e9": (
         "Docker cgroup rank 2 -> 3: ranks are compared only among the cgroup shapes (0, 0, 1, "
         "2), mountinfo ids are ordered in their own list; 3 keeps the Docker shape strictly "
