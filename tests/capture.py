@@ -1,17 +1,20 @@
 """Capturing log records: a handler that keeps what it handles, and the library's own records.
 
 `RecordCapture` is the one handler of the tests: an application's handler (with the filter or
-the JSON formatter on it) or a listener on the library's logger (`library_records`).
+the JSON formatter on it) or a listener on the library's logger (`library_records`);
+`json_record` logs one record through a formatter and returns its JSON object.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import threading
 from collections.abc import Iterator
+from typing import Any
 
-__all__ = ["RecordCapture", "library_records"]
+__all__ = ["RecordCapture", "json_record", "library_records"]
 
 
 class RecordCapture(logging.Handler):
@@ -68,3 +71,16 @@ def library_records(level: int = logging.DEBUG) -> Iterator[RecordCapture]:
     finally:
         log.removeHandler(handler)
         log.setLevel(saved)
+
+
+def json_record(
+    formatter: logging.Formatter, message: Any = "hello", **extra: Any
+) -> dict[str, Any]:
+    """Log one record through a real logger whose handler has `formatter`; its JSON object."""
+    handler = RecordCapture()
+    handler.setFormatter(formatter)
+    logger = logging.Logger("tests.json_record", logging.DEBUG)
+    logger.addHandler(handler)
+    logger.info(message, extra=extra)
+    out: dict[str, Any] = json.loads(handler.last()[1])
+    return out

@@ -219,11 +219,8 @@ def test_close_closes_the_http_connections(mock_on_v4: MockEndpoint) -> None:
     assert context._client is None
 
 
-def test_close_during_a_fetch_returns_at_once_and_the_fetch_closes_the_client(
-    loopback: LoopbackServer,
-) -> None:
-    """``close()`` never waits for a fetch in flight (its answer may take the whole timeout):
-    that fetch closes the client's connections when it ends."""
+def gated_task(loopback: LoopbackServer) -> threading.Event:
+    """Serve the task, its task route answering only once the returned event is set."""
     gate = threading.Event()
 
     def slow_task() -> Reply:
@@ -232,6 +229,15 @@ def test_close_during_a_fetch_returns_at_once_and_the_fetch_closes_the_client(
 
     serve_task(loopback, sample_task("EC2"))
     loopback.route(TASK, slow_task)
+    return gate
+
+
+def test_close_during_a_fetch_returns_at_once_and_the_fetch_closes_the_client(
+    loopback: LoopbackServer,
+) -> None:
+    """``close()`` never waits for a fetch in flight (its answer may take the whole timeout):
+    that fetch closes the client's connections when it ends."""
+    gate = gated_task(loopback)
     context = on_loopback(loopback, ttl=0, timeout=30)
     try:
         context.status()  # starts the fetch
@@ -721,14 +727,7 @@ def test_the_fetching_threads_own_record_leaves_other_threads_waiting_for_the_fi
     answer is still coming, gets no fields and does not wait for itself; it must not leave
     the empty dict behind: a record of another thread made then still waits, and is enriched.
     """
-    gate = threading.Event()
-
-    def slow_task() -> Reply:
-        gate.wait(30)
-        return Reply(200, {k: v for k, v in sample_task("EC2").items() if k != "TaskTags"})
-
-    serve_task(loopback, sample_task("EC2"))
-    loopback.route(TASK, slow_task)
+    gate = gated_task(loopback)
     made: list[tuple[int, bool]] = []  # thread, had the fields
     container_logged = threading.Event()
 

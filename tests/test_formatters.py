@@ -37,7 +37,7 @@ from ecs_log_context import (
 )
 from ecs_log_context.mock.server import MockEndpoint
 
-from .capture import RecordCapture
+from .capture import json_record
 from .child_processes import base_environ
 from .integrations import SAMPLE_VALUES, expected_fields
 from .waiting import wait_until
@@ -283,15 +283,7 @@ def test_the_matrix_meets_what_it_claims() -> None:
 # -- 2. the options and guarantees of EcsJsonFormatter, on the new classes ----------------------
 
 
-def log(formatter: logging.Formatter, message: Any = "hello", **extra: Any) -> dict[str, Any]:
-    """Log one record through a real logger whose handler has this formatter; its object."""
-    handler = RecordCapture()
-    handler.setFormatter(formatter)
-    logger = logging.Logger("tests.formatters", logging.DEBUG)
-    logger.addHandler(handler)
-    logger.info(message, extra=extra)
-    out: dict[str, Any] = json.loads(handler.last()[1])
-    return out
+log = json_record  # one record through a real logger; its JSON object
 
 
 def without(out: dict[str, Any], *keys: str) -> dict[str, Any]:

@@ -38,18 +38,10 @@ from ecs_log_context import (
 from ecs_log_context.installation import installed
 from ecs_log_context.mock.server import MockEndpoint
 
-from .capture import RecordCapture
-from .integrations import build, expected_fields
+from .capture import RecordCapture, json_record
+from .integrations import DEFAULT_GROUP, build, expected_fields
 
 KINDS = ("structlog", "filter", "formatter")
-DEFAULT_FIELDS = (
-    "cluster",
-    "task_arn",
-    "family",
-    "revision",
-    "availability_zone",
-    "container_name",
-)
 NOT_BOTH = (
     "give either context or its options"
     " (enabled, source, v2_endpoint, container_name, timeout, ttl), not both"
@@ -62,17 +54,6 @@ CONTEXT_OPTIONS: dict[str, Any] = {
     "timeout": 1,
     "ttl": 60,
 }
-
-
-def json_log(formatter: logging.Formatter, message: str = "hello", **extra: Any) -> dict[str, Any]:
-    """Log one record through a real logger whose handler has `formatter`; its JSON object."""
-    handler = RecordCapture()
-    handler.setFormatter(formatter)
-    logger = logging.Logger("tests.integration_rules", logging.DEBUG)
-    logger.addHandler(handler)
-    logger.info(message, extra=extra)
-    out: dict[str, Any] = json.loads(handler.last()[1])
-    return out
 
 
 def not_started(context: EcsContext, mock: MockEndpoint) -> None:
@@ -203,7 +184,7 @@ def test_first_record_with_renames_keeps_the_callers_key(
     fields = expected_fields("EC2")
     renamed = {renames.get(key, key): value for key, value in fields.items()}
     not_started(context, mock)
-    assert {"message": "hello", **renamed, "cluster": "mine"} == json_log(
+    assert {"message": "hello", **renamed, "cluster": "mine"} == json_record(
         formatter, ecs_cluster="mine"
     )
 
@@ -216,7 +197,7 @@ def test_overwrite_with_renames_replaces_the_callers_key(mock: MockEndpoint) -> 
     formatter = EcsJsonFormatter(context=context, rename_fields=renames, overwrite=True)
     fields = expected_fields("EC2")
     renamed = {renames.get(key, key): value for key, value in fields.items()}
-    assert {"message": "hello", **renamed} == json_log(formatter, ecs_cluster="mine")
+    assert {"message": "hello", **renamed} == json_record(formatter, ecs_cluster="mine")
 
 
 def test_renames_keep_the_prefix_rule(mock: MockEndpoint) -> None:
@@ -230,8 +211,8 @@ def test_renames_keep_the_prefix_rule(mock: MockEndpoint) -> None:
     otel = expected_fields("EC2", "otel")
     outside = {key: value for key, value in otel.items() if not key.startswith("container.")}
     assert "container.name" in otel
-    assert {"message": "hello", **otel} == json_log(formatter)
-    assert {"message": "hello", **outside, "container": {"id": "mine"}} == json_log(
+    assert {"message": "hello", **otel} == json_record(formatter)
+    assert {"message": "hello", **outside, "container": {"id": "mine"}} == json_record(
         formatter, container={"id": "mine"}
     )
 
@@ -244,10 +225,10 @@ def test_a_rename_placeholder_is_replaced_a_callers_none_is_kept(mock: MockEndpo
     context = EcsContext(environ=mock.environ())
     options: dict[str, Any] = {"ecs_style": "nested", "rename_fields_keep_missing": True}
     moved = EcsJsonFormatter(context=context, rename_fields={"ecs": "aws"}, **options)
-    assert {"message": "hello", "aws": nested} == json_log(moved)
+    assert {"message": "hello", "aws": nested} == json_record(moved)
     other = EcsJsonFormatter(context=context, rename_fields={"levelname": "level"}, **options)
-    assert {"message": "hello", "level": None, "ecs": nested} == json_log(other)
-    assert {"message": "hello", "level": None, "ecs": None} == json_log(other, ecs=None)
+    assert {"message": "hello", "level": None, "ecs": nested} == json_record(other)
+    assert {"message": "hello", "level": None, "ecs": None} == json_record(other, ecs=None)
 
 
 def test_a_static_field_under_a_callers_key_stays(mock: MockEndpoint) -> None:
@@ -258,7 +239,7 @@ def test_a_static_field_under_a_callers_key_stays(mock: MockEndpoint) -> None:
     formatter = EcsJsonFormatter(context=context, ecs_style="otel", static_fields=static)
     assert context.wait_ready(10)
     otel = expected_fields("EC2", "otel")
-    out = json_log(formatter, container={"id": "mine"})
+    out = json_record(formatter, container={"id": "mine"})
     assert {"message": "hello", **otel, **static, "container": {"id": "mine"}} == out
 
 
@@ -332,7 +313,7 @@ def test_nested_edits_stay_in_their_record(kind: str, overwrite: bool, mock: Moc
         formatter = RedactingFormatter(context=context, ecs_style="nested", overwrite=overwrite)
 
         def log(message: str) -> Any:
-            return json_log(formatter, message)["ecs"]
+            return json_record(formatter, message)["ecs"]
 
     assert {k: v for k, v in nested.items() if k != "cluster"} == log(REDACT)
     assert nested == log("hello")
@@ -431,10 +412,10 @@ def test_a_failing_wait_costs_no_record_and_keeps_the_placeholders(mock: MockEnd
 
 def test_repr_names_the_style_and_the_fields() -> None:
     """The processor's and the filter's repr: the field style and the fields, as resolved."""
-    assert f"EcsContextProcessor(style='flat', fields={DEFAULT_FIELDS!r})" == repr(
+    assert f"EcsContextProcessor(style='flat', fields={DEFAULT_GROUP!r})" == repr(
         EcsContextProcessor(environ={})
     )
-    assert f"EcsContextFilter(style='flat', fields={DEFAULT_FIELDS!r})" == repr(
+    assert f"EcsContextFilter(style='flat', fields={DEFAULT_GROUP!r})" == repr(
         EcsContextFilter(environ={})
     )
     options: dict[str, Any] = {"environ": {}, "style": "otel", "fields": "cluster,task_id"}
@@ -469,7 +450,7 @@ def test_formatter_style_none_is_logging_default(mock: MockEndpoint) -> None:
     """``style=None`` (dictConfig's "not given") is logging's ``%``, as if left out."""
     context = EcsContext(environ=mock.environ())
     formatter = EcsJsonFormatter("%(levelname)s %(message)s", style=None, context=context)
-    assert {"levelname": "INFO", "message": "hello", **expected_fields("EC2")} == json_log(
+    assert {"levelname": "INFO", "message": "hello", **expected_fields("EC2")} == json_record(
         formatter
     )
 
@@ -501,7 +482,7 @@ def test_formatter_takes_fmt_and_datefmt_by_position(mock: MockEndpoint) -> None
     arguments, no style among them."""
     context = EcsContext(environ=mock.environ())
     formatter = EcsJsonFormatter("%(asctime)s %(message)s", "%Y", context=context)
-    out = json_log(formatter)
+    out = json_record(formatter)
     assert {"message": "hello", **expected_fields("EC2")} == {
         k: v for k, v in out.items() if k != "asctime"
     }
@@ -522,9 +503,9 @@ def test_a_callers_none_under_a_renamed_key_is_kept_at_start_up_as_after(
         context=context, rename_fields={"ecs_cluster": "cluster"}, **options
     )
     not_started(context, mock)
-    first = json_log(formatter, ecs_cluster=None)  # logged while the first answer is awaited
+    first = json_record(formatter, ecs_cluster=None)  # logged while the first answer is awaited
     assert context.snapshot is not None
-    assert first == json_log(formatter, ecs_cluster=None)
+    assert first == json_record(formatter, ecs_cluster=None)
     assert first["cluster"] is None
     assert first["ecs_task_arn"] == expected_fields("EC2")["ecs_task_arn"]
-    assert json_log(formatter)["cluster"] == expected_fields("EC2")["ecs_cluster"]
+    assert json_record(formatter)["cluster"] == expected_fields("EC2")["ecs_cluster"]
